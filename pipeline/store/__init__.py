@@ -1,0 +1,1 @@
+"""DuckDB storage: schema migrations, the connection, and typed reads and writes."""

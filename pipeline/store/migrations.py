@@ -1,0 +1,277 @@
+"""Numbered schema migrations, applied in order and recorded, as simonw/llm does for SQLite.
+
+Never edit a migration that has shipped: add a new one. An old database file is upgraded on open;
+a file written by a newer spanfact is refused rather than half-understood.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+class NewerDatabaseError(RuntimeError):
+    """The file was written by a newer spanfact; writing to it could break it."""
+
+
+def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE documents (
+            doc_id       VARCHAR PRIMARY KEY,   -- sha256 of text
+            origin       VARCHAR NOT NULL,      -- first path it was seen at
+            title        VARCHAR,
+            text         VARCHAR NOT NULL,
+            n_chars      INTEGER NOT NULL,
+            warnings     VARCHAR[],
+            published_at TIMESTAMP,
+            ingested_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE TABLE runs (
+            run_id          VARCHAR PRIMARY KEY,
+            started_at      TIMESTAMP NOT NULL,
+            finished_at     TIMESTAMP,
+            status          VARCHAR NOT NULL,   -- running | finished | interrupted | failed
+            command         VARCHAR NOT NULL,   -- run | eval
+            model           VARCHAR NOT NULL,
+            strategy        VARCHAR NOT NULL,
+            topic           VARCHAR NOT NULL,
+            prompt_name     VARCHAR NOT NULL,
+            prompt_version  VARCHAR NOT NULL,
+            schema_version  VARCHAR NOT NULL,
+            args            JSON,
+            n_inputs        INTEGER DEFAULT 0,
+            n_documents     INTEGER DEFAULT 0,
+            n_skipped       INTEGER DEFAULT 0,
+            n_bad_inputs    INTEGER DEFAULT 0,
+            n_failed        INTEGER DEFAULT 0,
+            n_claims        INTEGER DEFAULT 0,
+            n_rejected      INTEGER DEFAULT 0,
+            n_model_calls   INTEGER DEFAULT 0,
+            n_cached_calls  INTEGER DEFAULT 0
+        );
+        CREATE TABLE run_inputs (
+            run_id      VARCHAR NOT NULL,
+            origin      VARCHAR NOT NULL,
+            status      VARCHAR NOT NULL,   -- ok | skipped | empty | binary | too_large | ...
+            message     VARCHAR,
+            doc_id      VARCHAR,
+            recorded_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE TABLE extractions (
+            extraction_id  VARCHAR PRIMARY KEY,
+            doc_id         VARCHAR NOT NULL,
+            config_key     VARCHAR NOT NULL,   -- model + strategy + topic + prompt + schema
+            run_id         VARCHAR NOT NULL,
+            model          VARCHAR NOT NULL,
+            strategy       VARCHAR NOT NULL,
+            topic          VARCHAR NOT NULL,
+            prompt_name    VARCHAR NOT NULL,
+            prompt_version VARCHAR NOT NULL,
+            schema_version VARCHAR NOT NULL,
+            status         VARCHAR NOT NULL,   -- done | failed | superseded
+            error          VARCHAR,
+            n_claims       INTEGER NOT NULL DEFAULT 0,
+            n_rejected     INTEGER NOT NULL DEFAULT 0,
+            n_model_calls  INTEGER NOT NULL DEFAULT 0,
+            n_cached_calls INTEGER NOT NULL DEFAULT 0,
+            seconds        DOUBLE,
+            finished_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE INDEX extractions_doc ON extractions (doc_id, config_key);
+        CREATE TABLE claims (
+            claim_id       VARCHAR PRIMARY KEY,
+            extraction_id  VARCHAR NOT NULL,
+            doc_id         VARCHAR NOT NULL,
+            run_id         VARCHAR NOT NULL,
+            idx            INTEGER NOT NULL,
+            status         VARCHAR NOT NULL,   -- verified | rejected
+            metric         VARCHAR NOT NULL,
+            value          BIGINT NOT NULL,
+            low            BIGINT,
+            high           BIGINT,
+            qualifier      VARCHAR NOT NULL,
+            subject        VARCHAR,
+            source         VARCHAR,
+            source_norm    VARCHAR,
+            location       VARCHAR,
+            time_reference VARCHAR,
+            quote          VARCHAR NOT NULL,
+            span_start     INTEGER,            -- first located span; NULL when the quote was not found
+            span_end       INTEGER,
+            spans          JSON,               -- every span of every repeated mention
+            reasons        VARCHAR[],
+            model          VARCHAR NOT NULL,
+            strategy       VARCHAR NOT NULL,
+            prompt_name    VARCHAR NOT NULL,
+            prompt_version VARCHAR NOT NULL,
+            schema_version VARCHAR NOT NULL,
+            created_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE TABLE checks (
+            claim_id VARCHAR NOT NULL,
+            name     VARCHAR NOT NULL,
+            passed   BOOLEAN NOT NULL,
+            detail   VARCHAR
+        );
+        CREATE TABLE llm_calls (
+            call_id           VARCHAR PRIMARY KEY,
+            request_hash      VARCHAR NOT NULL,  -- hash of all that decides the answer: the cache key
+            attempt           INTEGER NOT NULL,  -- 1 = first ask, 2.. = re-asks after a validation error
+            backend           VARCHAR NOT NULL,
+            model             VARCHAR NOT NULL,
+            prompt_name       VARCHAR,
+            prompt_version    VARCHAR,
+            schema_name       VARCHAR,
+            schema_version    VARCHAR,
+            messages          JSON,
+            params            JSON,
+            response_raw      VARCHAR,
+            parsed            JSON,
+            error             VARCHAR,
+            status            VARCHAR NOT NULL,  -- ok | invalid | error
+            prompt_tokens     INTEGER,
+            completion_tokens INTEGER,
+            latency_ms        DOUBLE,
+            run_id            VARCHAR,
+            created_at        TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE INDEX llm_calls_hash ON llm_calls (request_hash);
+        CREATE TABLE eval_runs (
+            eval_id              VARCHAR PRIMARY KEY,
+            created_at           TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            run_id               VARCHAR,
+            model                VARCHAR NOT NULL,
+            strategy             VARCHAR NOT NULL,
+            prompt_version       VARCHAR NOT NULL,
+            schema_version       VARCHAR NOT NULL,
+            git_commit           VARCHAR,
+            articles_dir         VARCHAR,
+            gold_dir             VARCHAR,
+            n_gold               INTEGER,
+            n_pred               INTEGER,
+            n_matched            INTEGER,
+            precision            DOUBLE,
+            recall               DOUBLE,
+            f1                   DOUBLE,
+            attribution_accuracy DOUBLE,
+            qualifier_accuracy   DOUBLE,
+            grounding_rate       DOUBLE,
+            n_rejected           INTEGER,
+            report               JSON
+        );
+        CREATE TABLE eval_items (
+            eval_id      VARCHAR NOT NULL,
+            article      VARCHAR NOT NULL,
+            outcome      VARCHAR NOT NULL,   -- match | miss | false_positive
+            metric       VARCHAR NOT NULL,
+            value        BIGINT,
+            low          BIGINT,
+            high         BIGINT,
+            gold         JSON,
+            predicted    JSON,
+            source_ok    BOOLEAN,
+            qualifier_ok BOOLEAN,
+            quote        VARCHAR
+        );
+        """
+    )
+
+
+def _m002_views(con: duckdb.DuckDBPyConnection) -> None:
+    # Views so that users query facts without writing joins.
+    con.execute(
+        """
+        CREATE VIEW facts AS
+        SELECT c.claim_id, c.doc_id, d.origin, d.title,
+               c.metric, c.value, c.low, c.high, c.qualifier, c.subject,
+               c.source, c.source_norm, c.location, c.time_reference,
+               c.quote, c.span_start, c.span_end,
+               c.model, c.strategy, c.prompt_name, c.prompt_version, c.schema_version,
+               c.run_id, e.finished_at AS extracted_at,
+               coalesce(d.published_at, d.ingested_at) AS document_time
+        FROM claims c
+        JOIN extractions e USING (extraction_id)
+        JOIN documents d ON d.doc_id = c.doc_id
+        WHERE c.status = 'verified' AND e.status = 'done';
+
+        CREATE VIEW latest_figures AS
+        SELECT metric,
+               coalesce(source_norm, '(unattributed)') AS source,
+               arg_max(value, document_time) AS value,
+               arg_max(low, document_time) AS low,
+               arg_max(high, document_time) AS high,
+               arg_max(qualifier, document_time) AS qualifier,
+               arg_max(subject, document_time) AS subject,
+               arg_max(quote, document_time) AS quote,
+               arg_max(origin, document_time) AS origin,
+               max(document_time) AS as_of,
+               count(*) AS n_mentions,
+               count(DISTINCT doc_id) AS n_documents
+        FROM facts
+        GROUP BY ALL;
+
+        CREATE VIEW rejected_claims AS
+        SELECT c.claim_id, d.origin, c.metric, c.value, c.low, c.high, c.quote, c.reasons,
+               c.model, c.strategy, c.prompt_version, c.run_id
+        FROM claims c JOIN documents d ON d.doc_id = c.doc_id
+        WHERE c.status = 'rejected';
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial tables", _m001_initial),
+    Migration(2, "facts, latest_figures and rejected_claims views", _m002_views),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every pending migration, each in its own transaction; returns the versions applied."""
+    have = current_version(con)
+    if have > LATEST_VERSION:
+        raise NewerDatabaseError(
+            f"this database is at schema version {have}, newer than this spanfact knows "
+            f"({LATEST_VERSION}); upgrade spanfact instead of writing to it"
+        )
+    applied: list[int] = []
+    for m in MIGRATIONS:
+        if m.version <= have:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            m.apply(con)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [m.version, m.name]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        log.info("applied migration %d: %s", m.version, m.name)
+        applied.append(m.version)
+    return applied

@@ -1,0 +1,81 @@
+"""What a model is asked to fill in, and what a stored claim holds.
+
+The metric and qualifier names are a public contract: gold files, SQL views and users' queries
+depend on them. Bump SCHEMA_VERSION whenever a field's meaning changes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+SCHEMA_VERSION = "1"
+
+
+class Metric(StrEnum):
+    killed = "killed"
+    wounded = "wounded"
+    killed_or_wounded = "killed_or_wounded"
+    captured = "captured"
+    missing = "missing"
+    deployed = "deployed"
+    munitions_supplied = "munitions_supplied"
+    other = "other"
+
+
+class Qualifier(StrEnum):
+    exact = "exact"
+    about = "about"
+    at_least = "at_least"
+    more_than = "more_than"
+    up_to = "up_to"
+
+
+class Claim(BaseModel):
+    """One quantitative claim. For a range, `value` is the lower bound and `low`/`high` are set."""
+
+    metric: Metric = Field(description="What is counted.")
+    value: int = Field(description="The number as an integer; for a range, its lower bound.")
+    low: int | None = Field(default=None, description="Lower bound of a range, else null.")
+    high: int | None = Field(default=None, description="Upper bound of a range, else null.")
+    qualifier: Qualifier = Field(default=Qualifier.exact, description="Hedge on the number.")
+    subject: str = Field(description="Who or what is counted, e.g. 'North Korean troops'.")
+    source: str | None = Field(default=None, description="Who makes the claim; null if nobody.")
+    location: str | None = Field(default=None, description="Place the figure refers to.")
+    time_reference: str | None = Field(default=None, description="Time as written.")
+    quote: str = Field(description="The words the claim rests on, copied verbatim.")
+
+
+class ClaimList(BaseModel):
+    """The `whole` strategy's answer: every claim in one passage."""
+
+    claims: list[Claim]
+
+
+class LabelMetric(StrEnum):
+    """A metric, or `none` for a number that is not a claim (a year, a duration, ...)."""
+
+    killed = "killed"
+    wounded = "wounded"
+    killed_or_wounded = "killed_or_wounded"
+    captured = "captured"
+    missing = "missing"
+    deployed = "deployed"
+    munitions_supplied = "munitions_supplied"
+    other = "other"
+    none = "none"
+
+
+class MentionLabel(BaseModel):
+    """The `anchored` strategy's answer for one number already found in the text."""
+
+    id: int = Field(description="The id of the number mention being labelled.")
+    metric: LabelMetric
+    subject: str | None = Field(default=None, description="Who or what is counted.")
+    source: str | None = Field(default=None, description="Who makes the claim; null if nobody.")
+    location: str | None = Field(default=None, description="Place the figure refers to.")
+
+
+class MentionLabels(BaseModel):
+    labels: list[MentionLabel]

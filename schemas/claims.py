@@ -74,7 +74,6 @@ class MentionLabel(BaseModel):
     metric: LabelMetric
     subject: str | None = Field(default=None, description="Who or what is counted.")
     source: str | None = Field(default=None, description="Who makes the claim; null if nobody.")
-    location: str | None = Field(default=None, description="Place the figure refers to.")
 
 
 class MentionLabels(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -17,6 +18,7 @@ class Document(BaseModel):
     title: str | None = None
     text: str
     warnings: list[str] = Field(default_factory=list)
+    published_at: datetime | None = None
 
 
 class Span(BaseModel):
@@ -30,6 +32,8 @@ class CheckResult(BaseModel):
     name: str
     passed: bool
     detail: str = ""
+    # A failed blocking check rejects the claim; a non-blocking one only flags it.
+    blocking: bool = True
 
 
 class ClaimStatus(StrEnum):
@@ -53,7 +57,13 @@ class ValidatedClaim(BaseModel):
     checks: list[CheckResult] = Field(default_factory=list)
     status: ClaimStatus
     provenance: Provenance
+    # The source as one canonical name, so that "NIS" and "Seoul's spy agency" group together.
+    source_norm: str | None = None
 
     @property
     def reasons(self) -> list[str]:
         return [f"{c.name}: {c.detail}" for c in self.checks if not c.passed]
+
+    @property
+    def span(self) -> Span | None:
+        return self.spans[0] if self.spans else None

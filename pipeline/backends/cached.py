@@ -1,0 +1,61 @@
+"""A backend wrapper that answers repeated requests from the call log and logs every call."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from pipeline.backends.base import Backend, LLMRequest, LLMResult
+from pipeline.store.calls import CallLog
+
+log = logging.getLogger(__name__)
+
+
+def request_hash(backend: Backend, request: LLMRequest) -> str:
+    """A hash of everything that decides the answer: model, messages, schema, parameters."""
+    payload = {
+        "identity": backend.identity(),
+        "messages": request.messages,
+        "schema": request.response_model.model_json_schema(),
+        "schema_name": request.schema_name,
+        "schema_version": request.schema_version,
+        "prompt": [request.prompt_name, request.prompt_version],
+        "params": request.params(),
+        "max_reasks": request.max_reasks,
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class CachedBackend:
+    def __init__(self, inner: Backend, calls: CallLog, *, use_cache: bool = True) -> None:
+        self.inner = inner
+        self.calls = calls
+        self.use_cache = use_cache
+        self.name = inner.name
+        self.model = inner.model
+        self.max_concurrency = inner.max_concurrency
+
+    def identity(self) -> dict[str, Any]:
+        return self.inner.identity()
+
+    def complete(self, request: LLMRequest) -> LLMResult:
+        key = request_hash(self.inner, request)
+        if self.use_cache:
+            hit = self.calls.lookup(key)
+            if hit is not None:
+                try:
+                    parsed = request.response_model.model_validate(hit, context=request.context)
+                except ValidationError as exc:
+                    # Validators may have tightened since the answer was stored: ask again.
+                    log.info("cached answer no longer validates, calling the model: %s", exc)
+                else:
+                    return LLMResult(parsed=parsed, cached=True, request_hash=key)
+        result = self.inner.complete(request)
+        result.request_hash = key
+        self.calls.record(key, self.inner.name, self.inner.model, request, result.records)
+        return result

@@ -1,0 +1,67 @@
+"""Any OpenAI-compatible server: OpenAI itself, vLLM, Ollama, llama.cpp's server."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlparse
+
+import openai
+
+from pipeline.backends.base import BackendError
+from pipeline.backends.instructed import InstructedBackend, ResponseFormat
+
+RESPONSE_FORMAT_ENV = "SPANFACT_RESPONSE_FORMAT"
+
+
+def _default_format(base_url: str | None) -> ResponseFormat:
+    choice = os.environ.get(RESPONSE_FORMAT_ENV)
+    if choice:
+        try:
+            return ResponseFormat(choice)
+        except ValueError:
+            options = ", ".join(f.value for f in ResponseFormat)
+            raise BackendError(f"{RESPONSE_FORMAT_ENV}={choice!r}: choose one of {options}") from None
+    return ResponseFormat.json_schema
+
+
+class OpenAIBackend(InstructedBackend):
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        response_format: ResponseFormat | None = None,
+        timeout_s: float = 120.0,
+        max_concurrency: int = 16,
+    ) -> None:
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        api_key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not model:
+            raise BackendError("give a model name: --model openai:gpt-4o-mini")
+        if api_key is None:
+            if base_url is None:
+                raise BackendError(
+                    "--model openai:... needs OPENAI_API_KEY (for api.openai.com) or "
+                    "OPENAI_BASE_URL (for vLLM, Ollama or a llama.cpp server)"
+                )
+            # Local servers accept any key; the client insists on one.
+            api_key = "not-needed"
+        # tenacity does the retrying, with logging; the client's own retries would hide them.
+        self.client = openai.OpenAI(
+            base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=0
+        )
+        host = urlparse(str(self.client.base_url)).netloc
+        super().__init__(
+            name="openai",
+            model=model,
+            create=self.client.chat.completions.create,
+            response_format=response_format or _default_format(base_url),
+            max_concurrency=max_concurrency,
+            extra_params={"seed": 0},
+        )
+        self.host = host
+
+    def identity(self) -> dict[str, object]:
+        # The same model name on two servers is not the same model.
+        return {**super().identity(), "host": self.host}

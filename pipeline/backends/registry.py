@@ -1,0 +1,35 @@
+"""`--model` strings to backends, in one place (the only place that knows every backend)."""
+
+from __future__ import annotations
+
+import os
+
+from pipeline.backends.base import Backend, BackendError
+from pipeline.backends.instructed import ResponseFormat
+
+MODEL_HELP = (
+    "local (embedded Qwen2.5-Coder-1.5B, default) | local:PATH.gguf | "
+    "openai:NAME (OpenAI, vLLM, Ollama, llama.cpp server via OPENAI_BASE_URL) | fake (tests)"
+)
+
+
+def create_backend(spec: str, *, response_format: str | None = None) -> Backend:
+    family, _, rest = spec.partition(":")
+    fmt = ResponseFormat(response_format) if response_format else None
+    if family == "local":
+        from pipeline.backends.local import LocalBackend
+
+        if rest in ("", "1.5b"):
+            return LocalBackend(None)
+        return LocalBackend(rest)
+    if family == "openai":
+        from pipeline.backends.openai_compat import OpenAIBackend
+
+        return OpenAIBackend(rest, response_format=fmt)
+    if family == "fake":
+        from pipeline.backends.fake import FakeBackend, echo_responder
+
+        # A delay lets tests interrupt a run mid-way, as a slow model would.
+        delay = float(os.environ.get("SPANFACT_FAKE_DELAY", "0") or 0)
+        return FakeBackend(echo_responder, model="fake-echo", delay_s=delay)
+    raise BackendError(f"unknown --model {spec!r}; expected {MODEL_HELP}")

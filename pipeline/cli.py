@@ -1,0 +1,332 @@
+"""`spanfact`: the command line. It only wires the pipeline's steps together and prints."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.backends.base import BackendError
+from pipeline.backends.registry import MODEL_HELP, create_backend
+from pipeline.extract import STRATEGIES
+from pipeline.ingest import DEFAULT_MAX_BYTES
+from pipeline.prompts import DEFAULT_TOPIC, PromptError
+from pipeline.run import BatchRunner, DocumentReport, RunOptions, RunSummary
+from pipeline.store.db import DEFAULT_DB, DatabaseLockedError, open_db
+from pipeline.store.migrations import NewerDatabaseError
+from pipeline.store.queries import EXPORT_FORMATS, QueryResult, export_facts, facts_of_run, query
+
+app = typer.Typer(
+    help="Extract quantitative claims from news articles, verify every number against the text, "
+    "and query them with SQL.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+# Logs and CI output are not terminals; rich would wrap tables at 80 columns there.
+console = Console(width=None if Console().is_terminal else 160)
+err = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 160)
+
+DbOption = Annotated[Path, typer.Option("--db", help="DuckDB file (created if missing).")]
+ModelOption = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
+StrategyOption = Annotated[
+    str,
+    typer.Option(
+        "--strategy",
+        "-s",
+        help="anchored: find numbers first, the model labels them (best for small models); "
+        "whole: the model reads whole passages (for large hosted models).",
+    ),
+]
+TopicOption = Annotated[
+    str, typer.Option("--topic", help="Topic file in prompts/topics/ (name or path).")
+]
+FormatOption = Annotated[
+    str, typer.Option("--response-format", help="For openai:*: json_schema | llamacpp | json_object.")
+]
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
+        force=True,
+    )
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _check_strategy(strategy: str) -> None:
+    if strategy not in STRATEGIES:
+        _fail(f"unknown --strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+
+
+def execute_run(
+    paths: list[str],
+    db_path: Path,
+    model: str,
+    options: RunOptions,
+    response_format: str | None,
+    *,
+    quiet: bool = False,
+) -> RunSummary:
+    """Open the store and the backend, run the batch with a progress bar; exits on setup errors."""
+    _check_strategy(options.strategy)
+    try:
+        db = open_db(db_path)
+    except (DatabaseLockedError, NewerDatabaseError) as exc:
+        _fail(str(exc))
+        raise  # unreachable; keeps type checkers sure `db` is bound
+    try:
+        backend = create_backend(model, response_format=response_format or None)
+        runner = BatchRunner(db, backend, options)
+    except (BackendError, PromptError, ValueError) as exc:
+        db.close()
+        _fail(str(exc))
+        raise
+    counts = {"claims": 0, "rejected": 0, "problems": 0}
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[stats]}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("documents", total=None, stats="")
+
+        def on_report(report: DocumentReport) -> None:
+            counts["claims"] += report.n_claims
+            counts["rejected"] += report.n_rejected
+            if report.status not in ("done", "skipped"):
+                counts["problems"] += 1
+                progress.console.print(
+                    f"[yellow]{report.status}[/] {report.origin}: {report.message}"
+                )
+            elapsed = progress.tasks[0].elapsed or 0.0
+            done = progress.tasks[0].completed + 1
+            rate = done / elapsed if elapsed > 0 else 0.0
+            progress.update(
+                task,
+                advance=1,
+                stats=f"{counts['claims']} claims, {counts['rejected']} rejected, "
+                f"{counts['problems']} problems, {rate:.2f} docs/s",
+            )
+
+        try:
+            summary = runner.run(paths, stdin=sys.stdin.buffer, progress=on_report,
+                                 args={"paths": paths, "model": model})
+        except KeyboardInterrupt:
+            err.print("[yellow]interrupted[/]: finished documents are stored; run again to resume")
+            db.close()
+            raise typer.Exit(130) from None
+    if not quiet:
+        _print_summary(summary)
+        _print_facts(facts_of_run(db, summary.run_id))
+    db.close()
+    return summary
+
+
+def _print_summary(summary: RunSummary) -> None:
+    c = summary.counts
+    table = Table(title=f"Run {summary.run_id}", show_header=True)
+    for name in ("inputs", "extracted", "skipped", "bad input", "failed", "claims", "rejected"):
+        table.add_column(name, justify="right")
+    table.add_row(*(str(x) for x in (c.n_inputs, c.n_documents, c.n_skipped, c.n_bad_inputs,
+                                     c.n_failed, c.n_claims, c.n_rejected)))
+    err.print(table)
+    tokens = sum(r.prompt_tokens for r in summary.reports), sum(
+        r.completion_tokens for r in summary.reports
+    )
+    err.print(
+        f"{c.n_model_calls} model calls, {c.n_cached_calls} answered from cache, "
+        f"{tokens[0]} prompt + {tokens[1]} completion tokens, {summary.seconds:.1f} s "
+        f"({summary.config.model}, {summary.config.strategy}, "
+        f"prompt {summary.config.prompt_name} v{summary.config.prompt_version})"
+    )
+
+
+def _evidence(quote: str, value: int, width: int = 90) -> str:
+    """The part of the quote around the number, so a table row stays one or two lines."""
+    if len(quote) <= width:
+        return quote
+    for form in (f"{value:,}", str(value)):
+        at = quote.find(form)
+        if at >= 0:
+            lo = max(0, at - width // 2)
+            return ("…" if lo else "") + quote[lo : lo + width] + "…"
+    return quote[:width] + "…"
+
+
+def _print_facts(result: QueryResult) -> None:
+    table = Table(title=f"{len(result.rows)} facts (verified claims)", show_lines=False)
+    for col in ("article", "metric", "value", "qualifier", "subject", "source", "evidence"):
+        table.add_column(col, overflow="fold")
+    for origin, metric, value, low, high, qualifier, subject, source, quote in result.rows:
+        shown = f"{low:,}–{high:,}" if low is not None and high is not None else f"{value:,}"
+        table.add_row(Path(origin).name[:16], metric, shown, qualifier, subject or "",
+                      source or "", _evidence(quote, value))
+    console.print(table)
+
+
+def _print_table(result: QueryResult, title: str | None = None) -> None:
+    table = Table(title=title, show_lines=False)
+    for col in result.columns:
+        table.add_column(col, overflow="fold")
+    for row in result.rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+def run(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files or folders (.txt .md .html .json .jsonl, recursively), or - for stdin."
+        ),
+    ],
+    db: DbOption = DEFAULT_DB,
+    model: ModelOption = "local",
+    strategy: StrategyOption = "anchored",
+    topic: TopicOption = DEFAULT_TOPIC,
+    force: Annotated[bool, typer.Option(help="Redo documents already extracted.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Call the model even for requests it has answered.")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Documents in flight at once (remote backends).")
+    ] = 4,
+    max_bytes: Annotated[
+        int, typer.Option(help="Skip (and report) input files larger than this.")
+    ] = DEFAULT_MAX_BYTES,
+    response_format: FormatOption = "",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Extract, verify and store the claims of new articles; print the facts stored.
+
+    Documents are keyed by content: a second run skips what is done (use --force to redo), and
+    model answers are cached in the llm_calls table (use --no-cache to bypass).
+    """
+    _setup_logging(verbose)
+    options = RunOptions(
+        strategy=strategy, topic=topic, force=force, use_cache=not no_cache,
+        concurrency=concurrency, max_bytes=max_bytes,
+    )
+    summary = execute_run(paths, db, model, options, response_format, quiet=quiet)
+    if summary.counts.n_failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sql(
+    statement: Annotated[str, typer.Argument(help="SQL, e.g. \"SELECT * FROM facts\".")],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
+    write: Annotated[bool, typer.Option("--write", help="Allow statements that modify.")] = False,
+) -> None:
+    """Query the store. Tables: documents, runs, claims, checks, llm_calls, eval_runs;
+    views: facts, latest_figures, rejected_claims. Read-only unless --write."""
+    import duckdb
+
+    if fmt not in ("table", "csv", "json"):
+        _fail("--format must be table, csv or json")
+    try:
+        database = open_db(db, read_only=not write)
+    except (FileNotFoundError, DatabaseLockedError, NewerDatabaseError, duckdb.Error) as exc:
+        _fail(str(exc))
+        raise
+    try:
+        result = query(database, statement)
+    except duckdb.Error as exc:
+        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise
+    finally:
+        database.close()
+    if fmt == "table":
+        _print_table(result)
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+        sys.stdout.write(buffer.getvalue())
+    else:
+        rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=1) + "\n")
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Argument(help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | jsonl")] = "parquet",
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write the verified facts with their document, quote, offsets and provenance."""
+    if fmt not in EXPORT_FORMATS:
+        _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
+    try:
+        database = open_db(db, read_only=True)
+    except (FileNotFoundError, DatabaseLockedError) as exc:
+        _fail(str(exc))
+        raise
+    n = export_facts(database, output, fmt)
+    database.close()
+    err.print(f"wrote {n} facts to {output}")
+
+
+@app.command(name="eval")
+def eval_command(
+    articles: Annotated[Path, typer.Option(help="Folder of articles.")] = Path("data/articles"),
+    gold: Annotated[Path, typer.Option(help="Folder of gold JSON files.")] = Path("evals/gold"),
+    db: DbOption = DEFAULT_DB,
+    model: ModelOption = "local",
+    strategy: StrategyOption = "anchored",
+    topic: TopicOption = DEFAULT_TOPIC,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the response cache.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    compare: Annotated[
+        tuple[str, str] | None,
+        typer.Option(help="Compare two stored eval runs: --compare EVAL_A EVAL_B.", show_default=False),
+    ] = None,
+    min_f1: Annotated[
+        float | None, typer.Option(help="Exit 1 when F1 is below this (CI gate).")
+    ] = None,
+    response_format: FormatOption = "",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Extract the gold articles (through the cache) and score them against the gold set."""
+    from evals import harness
+
+    _setup_logging(verbose)
+    if compare is not None:
+        harness.print_comparison(console, db, compare[0], compare[1], as_json=as_json)
+        return
+    options = RunOptions(strategy=strategy, topic=topic, use_cache=not no_cache, command="eval")
+    summary = execute_run([str(articles)], db, model, options, response_format, quiet=True)
+    report: dict[str, Any] = harness.evaluate_run(db, summary, articles, gold)
+    harness.print_report(console, report, as_json=as_json)
+    if min_f1 is not None and report["f1"] < min_f1:
+        err.print(f"[bold red]F1 {report['f1']:.3f} is below the floor {min_f1:.3f}[/]")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,33 @@
+"""Extraction strategies (`--strategy`): each turns an article into unvalidated claims."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pipeline.backends.base import Backend
+from pipeline.extract.base import Extracted, ExtractionOutcome
+from pipeline.prompts import PromptTemplate, Topic
+
+STRATEGIES = ("anchored", "whole")
+
+
+class Strategy(Protocol):
+    name: str
+    prompt: PromptTemplate
+
+    def extract(self, text: str) -> ExtractionOutcome: ...
+
+
+def create_strategy(name: str, backend: Backend, topic: Topic) -> Strategy:
+    if name == "anchored":
+        from pipeline.extract.anchored import AnchoredStrategy
+
+        return AnchoredStrategy(backend, topic)
+    if name == "whole":
+        from pipeline.extract.whole import WholeStrategy
+
+        return WholeStrategy(backend, topic)
+    raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
+
+
+__all__ = ["STRATEGIES", "Extracted", "ExtractionOutcome", "Strategy", "create_strategy"]

@@ -1,0 +1,38 @@
+"""What every extraction strategy returns, before validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.backends.base import LLMResult
+from schemas.claims import Claim
+from schemas.records import Span
+
+
+@dataclass(frozen=True)
+class Extracted:
+    claim: Claim
+    # Where the claim is known to rest, when the strategy found it in the text itself.
+    anchor: Span | None = None
+
+
+@dataclass
+class ExtractionOutcome:
+    prompt_name: str
+    prompt_version: str
+    claims: list[Extracted] = field(default_factory=list)
+    # Claims the model gave that failed validation even after the re-ask: kept to be rejected.
+    salvaged: list[Extracted] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    n_calls: int = 0
+    n_cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def count(self, result: LLMResult) -> None:
+        if result.cached:
+            self.n_cached += 1
+        else:
+            self.n_calls += len([r for r in result.records if r.status != "error"]) or 1
+        self.prompt_tokens += result.prompt_tokens
+        self.completion_tokens += result.completion_tokens

@@ -1,0 +1,61 @@
+"""Turn extracted claims into validated ones: run every check, then merge repeated mentions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pipeline.extract.base import Extracted
+from pipeline.validate import TopicTest, passed, validate_claim
+from schemas.records import ClaimStatus, Provenance, Span, ValidatedClaim
+
+NormalizeSource = Callable[[str | None], str | None]
+
+
+def ground(
+    extracted: Sequence[Extracted],
+    text: str,
+    on_topic: TopicTest,
+    provenance: Provenance,
+    normalize_source: NormalizeSource,
+) -> list[ValidatedClaim]:
+    validated = []
+    for item in extracted:
+        checks, span = validate_claim(item.claim, text, on_topic, item.anchor)
+        validated.append(
+            ValidatedClaim(
+                claim=item.claim,
+                spans=[span] if span is not None else [],
+                checks=checks,
+                status=ClaimStatus.verified if passed(checks) else ClaimStatus.rejected,
+                provenance=provenance,
+                source_norm=normalize_source(item.claim.source),
+            )
+        )
+    return merge_repeats(validated)
+
+
+def _key(v: ValidatedClaim) -> tuple[object, ...]:
+    c = v.claim
+    return (v.status, c.metric, c.value, c.low, c.high, v.source_norm)
+
+
+def merge_repeats(claims: Sequence[ValidatedClaim]) -> list[ValidatedClaim]:
+    """One claim per (status, metric, value, range, source) in a document, with all its spans."""
+    merged: dict[tuple[object, ...], ValidatedClaim] = {}
+    for v in claims:
+        key = _key(v)
+        if key not in merged:
+            merged[key] = v.model_copy(deep=True)
+            continue
+        kept = merged[key]
+        spans = {(s.start, s.end): s for s in [*kept.spans, *v.spans]}
+        kept.spans = sorted(spans.values(), key=lambda s: s.start)
+        # Prefer the hedged reading when repeats disagree: "some 300" is the honest summary.
+        if kept.claim.qualifier.value == "exact" and v.claim.qualifier.value != "exact":
+            kept.claim = kept.claim.model_copy(update={"qualifier": v.claim.qualifier})
+    return sorted(merged.values(), key=_first_offset)
+
+
+def _first_offset(v: ValidatedClaim) -> int:
+    span: Span | None = v.span
+    return span.start if span is not None else 1 << 30

@@ -1,0 +1,256 @@
+"""The batch job: inputs -> extraction -> validation -> store, resumable and concurrent."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from pipeline.backends.base import Backend
+from pipeline.backends.cached import CachedBackend
+from pipeline.extract import Strategy, create_strategy
+from pipeline.grounding import NormalizeSource, ground
+from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
+from pipeline.prompts import DEFAULT_TOPIC, Topic, load_topic
+from pipeline.sources import load_aliases
+from pipeline.store.calls import CallLog
+from pipeline.store.db import Database
+from pipeline.store.writer import (
+    ExtractionRecord,
+    RunConfig,
+    RunCounts,
+    finish_run,
+    is_done,
+    record_input,
+    save_document_result,
+    start_run,
+)
+from schemas.claims import SCHEMA_VERSION
+from schemas.records import Document, Provenance, ValidatedClaim
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    strategy: str = "anchored"
+    topic: str = DEFAULT_TOPIC
+    force: bool = False
+    use_cache: bool = True
+    concurrency: int = 1
+    max_bytes: int = DEFAULT_MAX_BYTES
+    command: str = "run"
+
+
+@dataclass(frozen=True)
+class DocumentReport:
+    origin: str
+    status: str  # done | failed | skipped | an InputStatus for bad input
+    doc_id: str | None = None
+    message: str = ""
+    n_claims: int = 0
+    n_rejected: int = 0
+    n_model_calls: int = 0
+    n_cached_calls: int = 0
+    seconds: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    config: RunConfig
+    counts: RunCounts
+    seconds: float = 0.0
+    reports: list[DocumentReport] = field(default_factory=list)
+
+
+ProgressCallback = Callable[[DocumentReport], None]
+
+
+def source_normalizer(topic: Topic) -> NormalizeSource:
+    if topic.sources_file is not None and topic.sources_file.is_file():
+        return load_aliases(topic.sources_file).normalize
+
+    def plain(name: str | None) -> str | None:
+        return name.strip() or None if name else None
+
+    return plain
+
+
+def extract_document(
+    strategy: Strategy,
+    document: Document,
+    topic: Topic,
+    provenance: Provenance,
+    normalize_source: NormalizeSource,
+) -> tuple[list[ValidatedClaim], DocumentReport]:
+    started = time.perf_counter()
+    outcome = strategy.extract(document.text)
+    claims = ground(
+        [*outcome.claims, *outcome.salvaged],
+        document.text,
+        topic.mentions_topic,
+        provenance,
+        normalize_source,
+    )
+    n_rejected = sum(1 for c in claims if c.status.value == "rejected")
+    failed = bool(outcome.errors)
+    report = DocumentReport(
+        origin=document.origin,
+        status="failed" if failed else "done",
+        doc_id=document.doc_id,
+        message="; ".join(outcome.errors)[:2000],
+        n_claims=len(claims) - n_rejected,
+        n_rejected=n_rejected,
+        n_model_calls=outcome.n_calls,
+        n_cached_calls=outcome.n_cached,
+        seconds=time.perf_counter() - started,
+        prompt_tokens=outcome.prompt_tokens,
+        completion_tokens=outcome.completion_tokens,
+    )
+    return claims, report
+
+
+class BatchRunner:
+    def __init__(self, db: Database, backend: Backend, options: RunOptions) -> None:
+        self.db = db
+        self.options = options
+        self.topic = load_topic(options.topic)
+        self.normalize_source = source_normalizer(self.topic)
+        self.calls = CallLog(db)
+        self.backend = CachedBackend(backend, self.calls, use_cache=options.use_cache)
+        self.strategy = create_strategy(options.strategy, self.backend, self.topic)
+        self.config = RunConfig(
+            model=backend.model,
+            strategy=options.strategy,
+            topic=f"{self.topic.name}@{self.topic.version}",
+            prompt_name=self.strategy.prompt.name,
+            prompt_version=self.strategy.prompt.version,
+            schema_version=SCHEMA_VERSION,
+        )
+        self.provenance = Provenance(
+            model=backend.model,
+            strategy=options.strategy,
+            prompt_name=self.config.prompt_name,
+            prompt_version=self.config.prompt_version,
+            schema_version=SCHEMA_VERSION,
+        )
+        self.workers = max(1, min(options.concurrency, backend.max_concurrency))
+
+    def run(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        stdin: BinaryIO | None = None,
+        progress: ProgressCallback | None = None,
+        args: dict[str, Any] | None = None,
+    ) -> RunSummary:
+        started = time.perf_counter()
+        run_id = start_run(self.db, self.config, self.options.command, args or {})
+        self.calls.run_id = run_id
+        summary = RunSummary(run_id=run_id, config=self.config, counts=RunCounts())
+        status = "failed"
+        try:
+            items = iter_inputs(paths, max_bytes=self.options.max_bytes, stdin=stdin)
+            for report in self._process_all(run_id, items):
+                self._count(summary, report)
+                if progress is not None:
+                    progress(report)
+            status = "finished"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            summary.seconds = time.perf_counter() - started
+            finish_run(self.db, run_id, status, summary.counts)
+        return summary
+
+    def _count(self, summary: RunSummary, report: DocumentReport) -> None:
+        c = summary.counts
+        summary.reports.append(report)
+        c.n_inputs += 1
+        if report.status == "skipped":
+            c.n_skipped += 1
+        elif report.status == "failed":
+            c.n_failed += 1
+        elif report.status != "done":
+            c.n_bad_inputs += 1
+        else:
+            c.n_documents += 1
+        c.n_claims += report.n_claims
+        c.n_rejected += report.n_rejected
+        c.n_model_calls += report.n_model_calls
+        c.n_cached_calls += report.n_cached_calls
+
+    def _process_all(self, run_id: str, items: Iterable[InputItem]) -> Iterator[DocumentReport]:
+        seen: set[str] = set()
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            pending: set[Future[DocumentReport]] = set()
+            for item in items:
+                report = self._triage(run_id, item, seen)
+                if report is not None:
+                    yield report
+                    continue
+                assert item.document is not None
+                pending.add(pool.submit(self._process_one, run_id, item.document))
+                # Bounded look-ahead: a huge feed is read as fast as the model consumes it.
+                if len(pending) >= self.workers * 2:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    yield from (f.result() for f in done)
+            for future in pending:
+                yield future.result()
+
+    def _triage(self, run_id: str, item: InputItem, seen: set[str]) -> DocumentReport | None:
+        """Bad input and finished documents are recorded here; None means: extract it."""
+        if item.status is not InputStatus.ok or item.document is None:
+            record_input(self.db, run_id, item.origin, item.status.value, item.message, None)
+            return DocumentReport(origin=item.origin, status=item.status.value, message=item.message)
+        doc = item.document
+        duplicate = doc.doc_id in seen
+        seen.add(doc.doc_id)
+        if duplicate or (not self.options.force and is_done(self.db, doc.doc_id, self.config.key)):
+            message = "same text seen earlier in this run" if duplicate else "already extracted"
+            record_input(self.db, run_id, item.origin, "skipped", message, doc.doc_id)
+            return DocumentReport(
+                origin=item.origin, status="skipped", doc_id=doc.doc_id, message=message
+            )
+        if item.message:
+            log.warning("%s: %s", item.origin, item.message)
+        record_input(self.db, run_id, item.origin, "ok", item.message, doc.doc_id)
+        return None
+
+    def _process_one(self, run_id: str, document: Document) -> DocumentReport:
+        try:
+            claims, report = extract_document(
+                self.strategy, document, self.topic, self.provenance, self.normalize_source
+            )
+        except Exception as exc:  # one bad document must not stop the batch
+            log.exception("extraction failed for %s", document.origin)
+            claims = []
+            report = DocumentReport(
+                origin=document.origin,
+                status="failed",
+                doc_id=document.doc_id,
+                message=f"{type(exc).__name__}: {exc}",
+            )
+        save_document_result(
+            self.db,
+            run_id,
+            document,
+            self.config,
+            claims,
+            ExtractionRecord(
+                status=report.status,
+                error=report.message or None,
+                n_model_calls=report.n_model_calls,
+                n_cached_calls=report.n_cached_calls,
+                seconds=report.seconds,
+            ),
+        )
+        return report

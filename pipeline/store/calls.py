@@ -1,0 +1,74 @@
+"""The `llm_calls` table: the log of every model call, and the response cache."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from pipeline.backends.base import CallRecord, LLMRequest
+from pipeline.store.db import Database
+
+
+class CallLog:
+    def __init__(self, db: Database, run_id: str | None = None) -> None:
+        self.db = db
+        self.run_id = run_id
+
+    def lookup(self, request_hash: str) -> dict[str, Any] | None:
+        """The parsed answer of the latest successful call with this hash, if any."""
+        with self.db.lock:
+            row = self.db.con.execute(
+                "SELECT parsed FROM llm_calls WHERE request_hash = ? AND status = 'ok' "
+                "AND parsed IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+                [request_hash],
+            ).fetchone()
+        if row is None:
+            return None
+        value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+        return value if isinstance(value, dict) else None
+
+    def record(
+        self,
+        request_hash: str,
+        backend: str,
+        model: str,
+        request: LLMRequest,
+        records: list[CallRecord],
+    ) -> None:
+        """Store each attempt at once, in its own transaction: a later crash loses no call."""
+        rows = [
+            [
+                str(uuid.uuid4()),
+                request_hash,
+                r.attempt,
+                backend,
+                model,
+                request.prompt_name,
+                request.prompt_version,
+                request.schema_name,
+                request.schema_version,
+                json.dumps(r.messages, ensure_ascii=False),
+                json.dumps(r.params, ensure_ascii=False, default=str),
+                r.response_raw,
+                json.dumps(r.parsed, ensure_ascii=False) if r.parsed is not None else None,
+                r.error,
+                r.status,
+                r.prompt_tokens,
+                r.completion_tokens,
+                r.latency_ms,
+                self.run_id,
+            ]
+            for r in records
+        ]
+        if not rows:
+            return
+        with self.db.transaction() as con:
+            con.executemany(
+                "INSERT INTO llm_calls (call_id, request_hash, attempt, backend, model, "
+                "prompt_name, prompt_version, schema_name, schema_version, messages, params, "
+                "response_raw, parsed, error, status, prompt_tokens, completion_tokens, "
+                "latency_ms, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?)",
+                rows,
+            )

@@ -1,0 +1,60 @@
+"""Reads for users: ad-hoc SQL, the facts of a run, and export of facts with provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.store.db import Database
+
+EXPORT_FORMATS = ("parquet", "csv", "jsonl")
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+def query(db: Database, sql: str, params: list[Any] | None = None) -> QueryResult:
+    with db.lock:
+        cursor = db.con.execute(sql, params or [])
+        columns = [d[0] for d in cursor.description] if cursor.description else []
+        rows = cursor.fetchall() if cursor.description else []
+    return QueryResult(columns, rows)
+
+
+def facts_of_run(db: Database, run_id: str) -> QueryResult:
+    """Verified claims of every document this run touched, including ones done earlier."""
+    return query(
+        db,
+        """
+        SELECT d.origin, c.metric, c.value, c.low, c.high, c.qualifier, c.subject,
+               c.source_norm AS source, c.quote
+        FROM claims c
+        JOIN extractions e USING (extraction_id)
+        JOIN documents d ON d.doc_id = c.doc_id
+        JOIN runs r ON r.run_id = ?
+        WHERE c.status = 'verified' AND e.status = 'done'
+          AND e.model = r.model AND e.strategy = r.strategy
+          AND e.prompt_version = r.prompt_version AND e.schema_version = r.schema_version
+          AND c.doc_id IN (SELECT doc_id FROM run_inputs WHERE run_id = ? AND doc_id IS NOT NULL)
+        ORDER BY d.origin, c.span_start
+        """,
+        [run_id, run_id],
+    )
+
+
+def export_facts(db: Database, path: Path, fmt: str) -> int:
+    """Write the `facts` view (claims with document and provenance); returns the row count."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    options = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER", "jsonl": "FORMAT json"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    literal = str(path).replace("'", "''")
+    with db.lock:
+        db.con.execute(f"COPY (SELECT * FROM facts ORDER BY origin, span_start) TO '{literal}' "
+                       f"({options[fmt]})")
+        row = db.con.execute("SELECT count(*) FROM facts").fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,181 @@
+"""Writes of a batch run: runs, inputs, documents and each document's claims and checks.
+
+A document's results go in one transaction, so a run killed at any moment leaves each document
+either fully stored or not at all; the next run skips what is stored and redoes the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.store.db import Database
+from schemas.records import Document, ValidatedClaim
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    model: str
+    strategy: str
+    topic: str
+    prompt_name: str
+    prompt_version: str
+    schema_version: str
+
+    @property
+    def key(self) -> str:
+        """Documents are done once per configuration; a new prompt or model redoes them."""
+        blob = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunCounts:
+    n_inputs: int = 0
+    n_documents: int = 0
+    n_skipped: int = 0
+    n_bad_inputs: int = 0
+    n_failed: int = 0
+    n_claims: int = 0
+    n_rejected: int = 0
+    n_model_calls: int = 0
+    n_cached_calls: int = 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def start_run(db: Database, config: RunConfig, command: str, args: dict[str, Any]) -> str:
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    with db.transaction() as con:
+        # We hold the only write lock, so a run still marked running died without finishing.
+        con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+        con.execute(
+            "INSERT INTO runs (run_id, started_at, status, command, model, strategy, topic, "
+            "prompt_name, prompt_version, schema_version, args) "
+            "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id, _now(), command, config.model, config.strategy, config.topic,
+                config.prompt_name, config.prompt_version, config.schema_version,
+                json.dumps(args, default=str),
+            ],
+        )
+    return run_id
+
+
+def finish_run(db: Database, run_id: str, status: str, counts: RunCounts) -> None:
+    fields = asdict(counts)
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    with db.transaction() as con:
+        con.execute(
+            f"UPDATE runs SET status = ?, finished_at = ?, {assignments} WHERE run_id = ?",
+            [status, _now(), *fields.values(), run_id],
+        )
+
+
+def record_input(
+    db: Database, run_id: str, origin: str, status: str, message: str, doc_id: str | None
+) -> None:
+    with db.transaction() as con:
+        con.execute(
+            "INSERT INTO run_inputs (run_id, origin, status, message, doc_id) VALUES (?, ?, ?, ?, ?)",
+            [run_id, origin, status, message or None, doc_id],
+        )
+
+
+def is_done(db: Database, doc_id: str, config_key: str) -> bool:
+    with db.lock:
+        row = db.con.execute(
+            "SELECT 1 FROM extractions WHERE doc_id = ? AND config_key = ? AND status = 'done' "
+            "LIMIT 1",
+            [doc_id, config_key],
+        ).fetchone()
+    return row is not None
+
+
+@dataclass(frozen=True)
+class ExtractionRecord:
+    status: str  # done | failed
+    error: str | None
+    n_model_calls: int
+    n_cached_calls: int
+    seconds: float
+
+
+def save_document_result(
+    db: Database,
+    run_id: str,
+    document: Document,
+    config: RunConfig,
+    claims: list[ValidatedClaim],
+    record: ExtractionRecord,
+) -> str:
+    """Store the document, its extraction, claims and checks atomically; returns extraction id."""
+    extraction_id = uuid.uuid4().hex
+    n_rejected = sum(1 for c in claims if c.status.value == "rejected")
+    with db.transaction() as con:
+        con.execute(
+            "INSERT INTO documents (doc_id, origin, title, text, n_chars, warnings, published_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO NOTHING",
+            [
+                document.doc_id, document.origin, document.title, document.text,
+                len(document.text), document.warnings, document.published_at,
+            ],
+        )
+        # A failed retry must not hide the last good extraction.
+        if record.status == "done":
+            con.execute(
+                "UPDATE extractions SET status = 'superseded' "
+                "WHERE doc_id = ? AND config_key = ? AND status IN ('done', 'failed')",
+                [document.doc_id, config.key],
+            )
+        con.execute(
+            "INSERT INTO extractions (extraction_id, doc_id, config_key, run_id, model, strategy, "
+            "topic, prompt_name, prompt_version, schema_version, status, error, n_claims, "
+            "n_rejected, n_model_calls, n_cached_calls, seconds) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                extraction_id, document.doc_id, config.key, run_id, config.model,
+                config.strategy, config.topic, config.prompt_name, config.prompt_version,
+                config.schema_version, record.status, record.error, len(claims) - n_rejected,
+                n_rejected, record.n_model_calls, record.n_cached_calls, record.seconds,
+            ],
+        )
+        claim_rows = []
+        check_rows = []
+        for idx, v in enumerate(claims):
+            claim_id = f"{extraction_id}-{idx}"
+            c = v.claim
+            span = v.span
+            claim_rows.append(
+                [
+                    claim_id, extraction_id, document.doc_id, run_id, idx, v.status.value,
+                    c.metric.value, c.value, c.low, c.high, c.qualifier.value, c.subject,
+                    c.source, v.source_norm, c.location, c.time_reference, c.quote,
+                    span.start if span else None, span.end if span else None,
+                    json.dumps([s.model_dump() for s in v.spans]), v.reasons,
+                    v.provenance.model, v.provenance.strategy, v.provenance.prompt_name,
+                    v.provenance.prompt_version, v.provenance.schema_version,
+                ]
+            )
+            check_rows += [[claim_id, ch.name, ch.passed, ch.detail] for ch in v.checks]
+        if claim_rows:
+            con.executemany(
+                "INSERT INTO claims (claim_id, extraction_id, doc_id, run_id, idx, status, metric, "
+                "value, low, high, qualifier, subject, source, source_norm, location, "
+                "time_reference, quote, span_start, span_end, spans, reasons, model, strategy, "
+                "prompt_name, prompt_version, schema_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                claim_rows,
+            )
+        if check_rows:
+            con.executemany(
+                "INSERT INTO checks (claim_id, name, passed, detail) VALUES (?, ?, ?, ?)",
+                check_rows,
+            )
+    return extraction_id

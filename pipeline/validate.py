@@ -1,0 +1,135 @@
+"""The grounding checks: pure functions `(claim, text, ...) -> CheckResult`, each one stored.
+
+A claim is verified only when its quote is found in the article, every number it states is
+written inside that span, its range is consistent and it belongs to the topic. The qualifier
+check only flags: a hedge the model missed is worth showing, not worth losing the figure over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pipeline.align import locate
+from pipeline.numbers import find_mentions, values_in
+from schemas.claims import Claim, Qualifier
+from schemas.records import CheckResult, Span
+
+TopicTest = Callable[[str], bool]
+
+
+def check_quote_located(claim: Claim, text: str) -> tuple[CheckResult, Span | None]:
+    span = locate(claim.quote, text)
+    if span is None:
+        return (
+            CheckResult(
+                name="quote_located",
+                passed=False,
+                detail=f"the quote {claim.quote[:120]!r} is not in the article; copy the "
+                "sentence exactly as written",
+            ),
+            None,
+        )
+    detail = f"{span.method} match at {span.start}-{span.end}"
+    if span.method == "fuzzy":
+        detail += f" (score {span.score})"
+    return CheckResult(name="quote_located", passed=True, detail=detail), span
+
+
+def claimed_numbers(claim: Claim) -> list[int]:
+    numbers = [claim.value]
+    numbers += [n for n in (claim.low, claim.high) if n is not None and n not in numbers]
+    return numbers
+
+
+def check_numbers_in_span(claim: Claim, span_text: str) -> CheckResult:
+    present = values_in(span_text)
+    missing = [n for n in claimed_numbers(claim) if n not in present]
+    if missing:
+        return CheckResult(
+            name="numbers_in_span",
+            passed=False,
+            detail=f"{', '.join(f'{n:,}' for n in missing)} not written in the quoted text "
+            f"(it contains {', '.join(f'{n:,}' for n in sorted(present)) or 'no numbers'})",
+        )
+    return CheckResult(name="numbers_in_span", passed=True, detail="all numbers found")
+
+
+def check_range(claim: Claim) -> CheckResult:
+    if claim.low is None and claim.high is None:
+        return CheckResult(name="range_consistent", passed=True, detail="not a range")
+    if claim.low is None or claim.high is None:
+        return CheckResult(
+            name="range_consistent", passed=False, detail="a range needs both low and high"
+        )
+    if not claim.low <= claim.value <= claim.high or claim.low > claim.high:
+        return CheckResult(
+            name="range_consistent",
+            passed=False,
+            detail=f"need low <= value <= high, got {claim.low} <= {claim.value} <= {claim.high}",
+        )
+    return CheckResult(name="range_consistent", passed=True, detail="low <= value <= high")
+
+
+def hedge_in_span(claim: Claim, span_text: str) -> Qualifier | None:
+    """The qualifier the text itself puts on the claimed number, if that number is found."""
+    for mention in find_mentions(span_text):
+        if mention.value == claim.value or (claim.low is not None and mention.low == claim.low):
+            return Qualifier(mention.qualifier)
+    return None
+
+
+def check_qualifier(claim: Claim, span_text: str) -> CheckResult:
+    written = hedge_in_span(claim, span_text)
+    if written is None or written == claim.qualifier:
+        return CheckResult(name="qualifier_matches", passed=True, detail="consistent", blocking=False)
+    return CheckResult(
+        name="qualifier_matches",
+        passed=False,
+        detail=f"qualifier {claim.qualifier.value} but the text says {written.value}",
+        blocking=False,
+    )
+
+
+def paragraph_around(text: str, span: Span) -> str:
+    start = text.rfind("\n", 0, span.start) + 1
+    end = text.find("\n", span.end)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def check_on_topic(text: str, span: Span, on_topic: TopicTest) -> CheckResult:
+    if on_topic(paragraph_around(text, span)):
+        return CheckResult(name="on_topic", passed=True, detail="paragraph is about the topic")
+    return CheckResult(
+        name="on_topic",
+        passed=False,
+        detail="the paragraph does not mention the topic (an unrelated story?)",
+    )
+
+
+def validate_claim(
+    claim: Claim, text: str, on_topic: TopicTest, anchor: Span | None = None
+) -> tuple[list[CheckResult], Span | None]:
+    """Run every check; `anchor` is a span already known (the anchored strategy's sentence)."""
+    if anchor is not None:
+        located = CheckResult(name="quote_located", passed=True, detail="anchored in the text")
+        span: Span | None = anchor
+    else:
+        located, span = check_quote_located(claim, text)
+    checks = [located]
+    if span is not None:
+        span_text = text[span.start : span.end]
+        checks.append(check_numbers_in_span(claim, span_text))
+        checks.append(check_qualifier(claim, span_text))
+        checks.append(check_on_topic(text, span, on_topic))
+    checks.append(check_range(claim))
+    return checks, span
+
+
+def passed(checks: Sequence[CheckResult]) -> bool:
+    return all(c.passed or not c.blocking for c in checks)
+
+
+def error_for_model(claim: Claim, checks: Sequence[CheckResult]) -> str:
+    """The failures phrased for a re-ask: which claim, and what to fix."""
+    reasons = "; ".join(c.detail for c in checks if not c.passed and c.blocking)
+    return f"claim {claim.metric.value} {claim.value} ({claim.quote[:80]!r}): {reasons}"

@@ -1,0 +1,27 @@
+"""Shared fixtures: a fake model, a throwaway database, the topic of the first corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.prompts import Topic, load_topic
+from pipeline.store.db import Database, open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT / "data" / "articles"
+GOLD = ROOT / "evals" / "gold"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = open_db(tmp_path / "test.duckdb")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def topic() -> Topic:
+    return load_topic()

@@ -1,0 +1,165 @@
+"""The gold set itself, and the loader that guards it.
+
+The first group checks the shipped files against the labelling guide (evals/README.md): a gold
+file that drifts from its article makes every later eval wrong without any error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evals.gold import GoldClaim, GoldError, GoldFile, load_gold
+from pipeline.sources import load_aliases
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLD_DIR = ROOT / "evals" / "gold"
+ARTICLES_DIR = ROOT / "data" / "articles"
+ALIASES = ROOT / "prompts" / "topics" / "ukraine_dprk_sources.toml"
+
+
+def _gold_claims() -> list[tuple[str, int, GoldClaim]]:
+    return [
+        (article, i, claim)
+        for article, gf in sorted(load_gold(GOLD_DIR).items())
+        for i, claim in enumerate(gf.claims)
+    ]
+
+
+GOLD_CLAIMS = _gold_claims()
+CLAIM_IDS = [f"{article}[{i}]" for article, i, _ in GOLD_CLAIMS]
+
+
+# --- The shipped gold set -------------------------------------------------------------------
+
+
+def test_every_gold_file_parses() -> None:
+    gold = load_gold(GOLD_DIR)
+    assert len(gold) == len(list(GOLD_DIR.glob("*.json")))
+    assert sum(len(gf.claims) for gf in gold.values()) == len(GOLD_CLAIMS) > 0
+
+
+def test_gold_covers_every_article_and_nothing_else() -> None:
+    articles = {p.name for p in ARTICLES_DIR.glob("*.txt")}
+    assert articles, f"no articles in {ARTICLES_DIR}"
+    assert set(load_gold(GOLD_DIR)) == articles
+
+
+@pytest.mark.parametrize(("article", "index", "claim"), GOLD_CLAIMS, ids=CLAIM_IDS)
+def test_quote_is_an_exact_substring_of_its_article(
+    article: str, index: int, claim: GoldClaim
+) -> None:
+    text = (ARTICLES_DIR / article).read_text(encoding="utf-8")
+    assert claim.quote in text
+
+
+@pytest.mark.parametrize(("article", "index", "claim"), GOLD_CLAIMS, ids=CLAIM_IDS)
+def test_every_number_appears_in_its_quote(article: str, index: int, claim: GoldClaim) -> None:
+    # Imported here, not at the top, so that the other gold checks still run while
+    # pipeline/numbers.py is missing; this test then fails with the ImportError, as it should.
+    from pipeline.numbers import values_in
+
+    found = values_in(claim.quote)
+    numbers = {claim.value} | {n for n in (claim.low, claim.high) if n is not None}
+    assert numbers <= found, f"{sorted(numbers - found)} not in {claim.quote!r}"
+
+
+@pytest.mark.parametrize(("article", "index", "claim"), GOLD_CLAIMS, ids=CLAIM_IDS)
+def test_gold_sources_are_fixed_points_of_the_alias_table(
+    article: str, index: int, claim: GoldClaim
+) -> None:
+    # Scoring normalises gold sources too; a gold name the table rewrote would make every
+    # prediction for it look misattributed.
+    assert load_aliases(ALIASES).normalize(claim.source) == claim.source
+
+
+# --- The loader -----------------------------------------------------------------------------
+
+ARTICLE = "007_x.txt"
+
+
+def _claim(**changes: Any) -> dict[str, Any]:
+    claim: dict[str, Any] = {
+        "quote": "NIS said 300 were killed.",
+        "metric": "killed",
+        "value": 300,
+        "low": None,
+        "high": None,
+        "qualifier": "exact",
+        "subject": "North Korean troops",
+        "source": "South Korea NIS",
+        "location": None,
+    }
+    claim.update(changes)
+    return claim
+
+
+def _write(tmp_path: Path, data: Any, name: str = "007_x.json") -> Path:
+    path = tmp_path / name
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=2)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_gold_keys_by_article(tmp_path: Path) -> None:
+    _write(tmp_path, {"article": ARTICLE, "claims": [_claim()]})
+    _write(tmp_path, {"article": "008_y.txt", "claims": []}, name="008_y.json")
+    gold = load_gold(tmp_path)
+    assert list(gold) == [ARTICLE, "008_y.txt"]
+    assert gold[ARTICLE] == GoldFile(article=ARTICLE, claims=[GoldClaim.model_validate(_claim())])
+    assert gold["008_y.txt"].claims == []
+
+
+def test_range_claim_loads(tmp_path: Path) -> None:
+    rng = _claim(metric="deployed", value=10000, low=10000, high=12000)
+    _write(tmp_path, {"article": ARTICLE, "claims": [rng]})
+    [claim] = load_gold(tmp_path)[ARTICLE].claims
+    assert (claim.value, claim.low, claim.high) == (10000, 10000, 12000)
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ('{"article": "007_x.txt", "claims": [}', "malformed JSON at line 1"),
+        ({"article": ARTICLE, "claims": [_claim(metric="kiled")]}, "claims[0].metric"),
+        ({"article": ARTICLE, "claims": [_claim(qualifier="approx")]}, "claims[0].qualifier"),
+        ({"article": ARTICLE, "claims": [_claim(value="300")]}, "claims[0].value"),
+        ({"article": ARTICLE, "claims": [_claim(value=300.0)]}, "claims[0].value"),
+        ({"article": ARTICLE, "claims": [_claim(quote="")]}, "claims[0].quote"),
+        ({"article": ARTICLE, "claims": [_claim(sorce="NIS")]}, "claims[0].sorce"),
+        ({"article": ARTICLE, "claims": [{"quote": "x", "metric": "killed"}]}, "claims[0].value"),
+        ({"article": ARTICLE}, "claims: Field required"),
+        ({"article": ARTICLE, "claims": [_claim(), _claim(low=1)]}, "claims[1]: Value error"),
+        ({"article": ARTICLE, "claims": [_claim(low=300, high=200)]}, "not below high"),
+        ({"article": ARTICLE, "claims": [_claim(low=200, high=400)]}, "must equal low"),
+        ({"article": "009_other.txt", "claims": []}, "does not match the file name"),
+        ({"article": ARTICLE, "claims": [_claim(), _claim(quote="again")]}, "repeats claims[0]"),
+    ],
+)
+def test_bad_gold_file_names_file_and_problem(tmp_path: Path, data: Any, fragment: str) -> None:
+    path = _write(tmp_path, data)
+    with pytest.raises(GoldError) as exc:
+        load_gold(tmp_path)
+    assert exc.value.path == path
+    assert str(exc.value).startswith(f"{path}: ")
+    assert fragment in str(exc.value)
+
+
+def test_same_figure_from_another_source_is_not_a_repeat(tmp_path: Path) -> None:
+    claims = [_claim(), _claim(source="South Korea", qualifier="at_least")]
+    _write(tmp_path, {"article": ARTICLE, "claims": claims})
+    assert len(load_gold(tmp_path)[ARTICLE].claims) == 2
+
+
+def test_missing_or_empty_gold_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(GoldError, match="does not exist"):
+        load_gold(tmp_path / "nope")
+    with pytest.raises(GoldError, match=r"no \*\.json"):
+        load_gold(tmp_path)
+
+
+def test_gold_error_is_a_value_error() -> None:
+    assert issubclass(GoldError, ValueError)

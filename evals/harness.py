@@ -46,12 +46,32 @@ def predictions(db: Database, summary: RunSummary) -> dict[str, list[PredictedCl
         [summary.config.key, summary.run_id],
     )
     out: dict[str, list[PredictedClaim]] = {}
-    for origin, metric, value, low, high, qualifier, source, subject, quote, status, _ in (
-        result.rows
-    ):
+    for (
+        origin,
+        metric,
+        value,
+        low,
+        high,
+        qualifier,
+        source,
+        subject,
+        quote,
+        status,
+        _,
+    ) in result.rows:
         out.setdefault(Path(origin).name, []).append(
-            PredictedClaim(Path(origin).name, metric, value, low, high, qualifier, source,
-                           subject, quote, status)
+            PredictedClaim(
+                Path(origin).name,
+                metric,
+                value,
+                low,
+                high,
+                qualifier,
+                source,
+                subject,
+                quote,
+                status,
+            )
         )
     return out
 
@@ -73,7 +93,9 @@ def grounding_rate(db: Database, summary: RunSummary) -> float:
     return float(row[0]) / row[1] if row[1] else 0.0
 
 
-def evaluate_run(db_path: Path, summary: RunSummary, articles: Path, gold_dir: Path) -> dict[str, Any]:
+def evaluate_run(
+    db_path: Path, summary: RunSummary, articles: Path, gold_dir: Path
+) -> dict[str, Any]:
     gold = {name: g.claims for name, g in load_gold(gold_dir).items()}
     db = open_db(db_path)
     try:
@@ -83,11 +105,17 @@ def evaluate_run(db_path: Path, summary: RunSummary, articles: Path, gold_dir: P
         data = report.to_json_dict()
         eval_id = "eval-" + uuid.uuid4().hex[:8]
         data.update(
-            eval_id=eval_id, run_id=summary.run_id, model=summary.config.model,
-            strategy=summary.config.strategy, prompt_version=summary.config.prompt_version,
-            schema_version=summary.config.schema_version, git_commit=git_commit(),
-            seconds=round(summary.seconds, 2), n_model_calls=summary.counts.n_model_calls,
-            n_cached_calls=summary.counts.n_cached_calls, n_failed=summary.counts.n_failed,
+            eval_id=eval_id,
+            run_id=summary.run_id,
+            model=summary.config.model,
+            strategy=summary.config.strategy,
+            prompt_version=summary.config.prompt_version,
+            schema_version=summary.config.schema_version,
+            git_commit=git_commit(),
+            seconds=round(summary.seconds, 2),
+            n_model_calls=summary.counts.n_model_calls,
+            n_cached_calls=summary.counts.n_cached_calls,
+            n_failed=summary.counts.n_failed,
         )
         _store(db, data, articles, gold_dir, report)
     finally:
@@ -95,31 +123,57 @@ def evaluate_run(db_path: Path, summary: RunSummary, articles: Path, gold_dir: P
     return data
 
 
-def _store(db: Database, data: dict[str, Any], articles: Path, gold_dir: Path,
-           report: EvalReport) -> None:
+def _store(
+    db: Database, data: dict[str, Any], articles: Path, gold_dir: Path, report: EvalReport
+) -> None:
     with db.transaction() as con:
         con.execute(
             "INSERT INTO eval_runs (eval_id, run_id, model, strategy, prompt_version, "
             "schema_version, git_commit, articles_dir, gold_dir, n_gold, n_pred, n_matched, "
             "precision, recall, f1, attribution_accuracy, qualifier_accuracy, grounding_rate, "
-            "n_rejected, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "n_rejected, report) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                data["eval_id"], data["run_id"], data["model"], data["strategy"],
-                data["prompt_version"], data["schema_version"], data["git_commit"],
-                str(articles), str(gold_dir), report.n_gold, report.n_pred, report.n_matched,
-                report.precision, report.recall, report.f1, report.attribution_accuracy,
-                report.qualifier_accuracy, report.grounding_rate, report.n_rejected,
+                data["eval_id"],
+                data["run_id"],
+                data["model"],
+                data["strategy"],
+                data["prompt_version"],
+                data["schema_version"],
+                data["git_commit"],
+                str(articles),
+                str(gold_dir),
+                report.n_gold,
+                report.n_pred,
+                report.n_matched,
+                report.precision,
+                report.recall,
+                report.f1,
+                report.attribution_accuracy,
+                report.qualifier_accuracy,
+                report.grounding_rate,
+                report.n_rejected,
                 json.dumps(data, default=str),
             ],
         )
         con.executemany(
             "INSERT INTO eval_items (eval_id, article, outcome, metric, value, low, high, gold, "
-            "predicted, source_ok, qualifier_ok, quote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "predicted, source_ok, qualifier_ok, quote) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 [
-                    data["eval_id"], i.article, i.outcome, i.metric, i.value, i.low, i.high,
-                    json.dumps(j["gold"]), json.dumps(j["predicted"]), i.source_ok,
-                    i.qualifier_ok, i.quote,
+                    data["eval_id"],
+                    i.article,
+                    i.outcome,
+                    i.metric,
+                    i.value,
+                    i.low,
+                    i.high,
+                    json.dumps(j["gold"]),
+                    json.dumps(j["predicted"]),
+                    i.source_ok,
+                    i.qualifier_ok,
+                    i.quote,
                 ]
                 for i, j in ((item, item.to_json_dict()) for item in report.items)
             ],
@@ -146,8 +200,10 @@ def print_report(console: Console, data: dict[str, Any], *, as_json: bool) -> No
     for col in ("metric", "gold", "pred", "matched", "P", "R", "F1"):
         per_metric.add_column(col)
     for metric, s in data["per_metric"].items():
-        per_metric.add_row(metric, *(_fmt(s[k]) for k in ("n_gold", "n_pred", "n_matched",
-                                                           "precision", "recall", "f1")))
+        per_metric.add_row(
+            metric,
+            *(_fmt(s[k]) for k in ("n_gold", "n_pred", "n_matched", "precision", "recall", "f1")),
+        )
     console.print(per_metric)
     errors = Table(title="Misses and false positives", show_lines=True)
     for col in ("article", "outcome", "metric", "value", "source", "quote"):
@@ -157,8 +213,9 @@ def print_report(console: Console, data: dict[str, Any], *, as_json: bool) -> No
             continue
         src = (item["gold"] or item["predicted"] or {}).get("source")
         value = item["value"] if item["low"] is None else f"{item['low']}-{item['high']}"
-        errors.add_row(item["article"], item["outcome"], item["metric"], str(value),
-                       str(src), item["quote"])
+        errors.add_row(
+            item["article"], item["outcome"], item["metric"], str(value), str(src), item["quote"]
+        )
     console.print(errors)
 
 
@@ -174,11 +231,18 @@ def print_comparison(console: Console, db_path: Path, a: str, b: str, *, as_json
         raise SystemExit(f"no eval run {', '.join(missing)}; see: spanfact sql 'FROM eval_runs'")
     result = compare(reports[a], reports[b])
     if as_json:
-        console.print_json(json.dumps({
-            "figures": [{"name": f.name, "before": f.before, "after": f.after}
-                        for f in result.figures],
-            "flips": [vars(f) for f in result.flips],
-        }, default=str))
+        console.print_json(
+            json.dumps(
+                {
+                    "figures": [
+                        {"name": f.name, "before": f.before, "after": f.after}
+                        for f in result.figures
+                    ],
+                    "flips": [vars(f) for f in result.flips],
+                },
+                default=str,
+            )
+        )
         return
     table = Table(title=f"{a} -> {b}")
     for col in ("figure", a, b, "change"):
@@ -190,7 +254,13 @@ def print_comparison(console: Console, db_path: Path, a: str, b: str, *, as_json
     flips = Table(title="Claims that changed outcome")
     for col in ("article", "metric", "value", "before", "after", "quote"):
         flips.add_column(col, overflow="fold")
-    for f in result.flips:
-        flips.add_row(f.article, f.metric, str(f.value), str(f.before), str(f.after),
-                      (f.quote or "")[:100])
+    for flip in result.flips:
+        flips.add_row(
+            flip.article,
+            flip.metric,
+            str(flip.value),
+            str(flip.before),
+            str(flip.after),
+            (flip.quote or "")[:100],
+        )
     console.print(flips)

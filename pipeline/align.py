@@ -7,6 +7,7 @@ records which step found it so that a reader can weigh it.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from rapidfuzz import fuzz
@@ -17,10 +18,24 @@ FUZZY_THRESHOLD = 85.0
 
 _CHAR_MAP = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-        "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
     }
 )
 _SPACE = re.compile(r"\s+")
@@ -74,7 +89,7 @@ def _units(text: str) -> list[tuple[int, int]]:
 
     sentences = split_sentences(text)
     units = [(s.start, s.end) for s in sentences]
-    units += [(a.start, b.end) for a, b in zip(sentences, sentences[1:], strict=False)]
+    units += [(a.start, b.end) for a, b in itertools.pairwise(sentences)]
     return units
 
 
@@ -90,7 +105,7 @@ def _fuzzy_sentence(norm_quote: str, text: str, threshold: float) -> Span | None
             aligned = fuzz.partial_ratio_alignment(norm_quote, unit)
             if aligned is None:
                 continue
-            norm_unit, offsets = normalize_with_map(text[start:end])
+            _norm_unit, offsets = normalize_with_map(text[start:end])
             lo = offsets[min(aligned.dest_start, len(offsets) - 1)]
             hi = offsets[max(aligned.dest_end - 1, 0)] + 1
             found = (aligned.score, start + lo, start + hi)

@@ -38,6 +38,7 @@ console = Console(width=None if Console().is_terminal else 160)
 err = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 160)
 
 DbOption = Annotated[Path, typer.Option("--db", help="DuckDB file (created if missing).")]
+ReadDbOption = Annotated[Path, typer.Option("--db", help="DuckDB file to read.")]
 ModelOption = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
 StrategyOption = Annotated[
     str,
@@ -52,7 +53,8 @@ TopicOption = Annotated[
     str, typer.Option("--topic", help="Topic file in prompts/topics/ (name or path).")
 ]
 FormatOption = Annotated[
-    str, typer.Option("--response-format", help="For openai:*: json_schema | llamacpp | json_object.")
+    str,
+    typer.Option("--response-format", help="For openai:*: json_schema | llamacpp | json_object."),
 ]
 
 
@@ -86,13 +88,18 @@ def execute_run(
 ) -> RunSummary:
     """Open the store and the backend, run the batch with a progress bar; exits on setup errors."""
     _check_strategy(options.strategy)
+    # The backend first: a typo in --model must not leave a new database file behind.
+    try:
+        backend = create_backend(model, response_format=response_format or None)
+    except (BackendError, ValueError) as exc:
+        _fail(str(exc))
+        raise  # unreachable; keeps type checkers sure `backend` is bound
     try:
         db = open_db(db_path)
     except (DatabaseLockedError, NewerDatabaseError) as exc:
         _fail(str(exc))
-        raise  # unreachable; keeps type checkers sure `db` is bound
+        raise
     try:
-        backend = create_backend(model, response_format=response_format or None)
         runner = BatchRunner(db, backend, options)
     except (BackendError, PromptError, ValueError) as exc:
         db.close()
@@ -130,8 +137,12 @@ def execute_run(
             )
 
         try:
-            summary = runner.run(paths, stdin=sys.stdin.buffer, progress=on_report,
-                                 args={"paths": paths, "model": model})
+            summary = runner.run(
+                paths,
+                stdin=sys.stdin.buffer,
+                progress=on_report,
+                args={"paths": paths, "model": model},
+            )
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/]: finished documents are stored; run again to resume")
             db.close()
@@ -148,11 +159,24 @@ def _print_summary(summary: RunSummary) -> None:
     table = Table(title=f"Run {summary.run_id}", show_header=True)
     for name in ("inputs", "extracted", "skipped", "bad input", "failed", "claims", "rejected"):
         table.add_column(name, justify="right")
-    table.add_row(*(str(x) for x in (c.n_inputs, c.n_documents, c.n_skipped, c.n_bad_inputs,
-                                     c.n_failed, c.n_claims, c.n_rejected)))
+    table.add_row(
+        *(
+            str(x)
+            for x in (
+                c.n_inputs,
+                c.n_documents,
+                c.n_skipped,
+                c.n_bad_inputs,
+                c.n_failed,
+                c.n_claims,
+                c.n_rejected,
+            )
+        )
+    )
     err.print(table)
-    tokens = sum(r.prompt_tokens for r in summary.reports), sum(
-        r.completion_tokens for r in summary.reports
+    tokens = (
+        sum(r.prompt_tokens for r in summary.reports),
+        sum(r.completion_tokens for r in summary.reports),
     )
     err.print(
         f"{c.n_model_calls} model calls, {c.n_cached_calls} answered from cache, "
@@ -180,8 +204,15 @@ def _print_facts(result: QueryResult) -> None:
         table.add_column(col, overflow="fold")
     for origin, metric, value, low, high, qualifier, subject, source, quote in result.rows:
         shown = f"{low:,}–{high:,}" if low is not None and high is not None else f"{value:,}"
-        table.add_row(Path(origin).name[:16], metric, shown, qualifier, subject or "",
-                      source or "", _evidence(quote, value))
+        table.add_row(
+            Path(origin).name[:16],
+            metric,
+            shown,
+            qualifier,
+            subject or "",
+            source or "",
+            _evidence(quote, value),
+        )
     console.print(table)
 
 
@@ -227,8 +258,12 @@ def run(
     """
     _setup_logging(verbose)
     options = RunOptions(
-        strategy=strategy, topic=topic, force=force, use_cache=not no_cache,
-        concurrency=concurrency, max_bytes=max_bytes,
+        strategy=strategy,
+        topic=topic,
+        force=force,
+        use_cache=not no_cache,
+        concurrency=concurrency,
+        max_bytes=max_bytes,
     )
     summary = execute_run(paths, db, model, options, response_format, quiet=quiet)
     if summary.counts.n_failed:
@@ -237,8 +272,8 @@ def run(
 
 @app.command()
 def sql(
-    statement: Annotated[str, typer.Argument(help="SQL, e.g. \"SELECT * FROM facts\".")],
-    db: DbOption = DEFAULT_DB,
+    statement: Annotated[str, typer.Argument(help='SQL, e.g. "SELECT * FROM facts".')],
+    db: ReadDbOption = DEFAULT_DB,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
     write: Annotated[bool, typer.Option("--write", help="Allow statements that modify.")] = False,
 ) -> None:
@@ -256,7 +291,10 @@ def sql(
     try:
         result = query(database, statement)
     except duckdb.Error as exc:
-        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if not write and "read-only" in message:
+            message += " (spanfact sql is read-only; pass --write to modify the database)"
+        _fail(message)
         raise
     finally:
         database.close()
@@ -277,18 +315,25 @@ def sql(
 def export(
     output: Annotated[Path, typer.Argument(help="File to write.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | jsonl")] = "parquet",
-    db: DbOption = DEFAULT_DB,
+    db: ReadDbOption = DEFAULT_DB,
 ) -> None:
     """Write the verified facts with their document, quote, offsets and provenance."""
+    import duckdb
+
     if fmt not in EXPORT_FORMATS:
         _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
     try:
         database = open_db(db, read_only=True)
-    except (FileNotFoundError, DatabaseLockedError) as exc:
+    except (FileNotFoundError, DatabaseLockedError, NewerDatabaseError, duckdb.Error) as exc:
         _fail(str(exc))
         raise
-    n = export_facts(database, output, fmt)
-    database.close()
+    try:
+        n = export_facts(database, output, fmt)
+    except (OSError, duckdb.Error) as exc:
+        _fail(f"cannot write {output}: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+        raise
+    finally:
+        database.close()
     err.print(f"wrote {n} facts to {output}")
 
 
@@ -300,11 +345,15 @@ def eval_command(
     model: ModelOption = "local",
     strategy: StrategyOption = "anchored",
     topic: TopicOption = DEFAULT_TOPIC,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the response cache.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Bypass the response cache.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     compare: Annotated[
         tuple[str, str] | None,
-        typer.Option(help="Compare two stored eval runs: --compare EVAL_A EVAL_B.", show_default=False),
+        typer.Option(
+            help="Compare two stored eval runs: --compare EVAL_A EVAL_B.", show_default=False
+        ),
     ] = None,
     min_f1: Annotated[
         float | None, typer.Option(help="Exit 1 when F1 is below this (CI gate).")

@@ -37,7 +37,9 @@ class PromptTemplate:
     user: str
     examples: tuple[Example, ...] = ()
 
-    def messages(self, system_vars: dict[str, Any], user_vars: dict[str, Any]) -> list[dict[str, str]]:
+    def messages(
+        self, system_vars: dict[str, Any], user_vars: dict[str, Any]
+    ) -> list[dict[str, str]]:
         """System and examples first, so every call of a run shares one cacheable prefix."""
         out = [{"role": "system", "content": _ENV.from_string(self.system).render(**system_vars)}]
         for ex in self.examples:
@@ -54,7 +56,8 @@ class Topic:
     description: str
     terms: tuple[str, ...]
     sources_file: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # metric name -> words that name it (see pipeline/extract/cues.py)
+    metric_cues: dict[str, list[str]] = field(default_factory=dict)
 
     def mentions_topic(self, text: str) -> bool:
         low = text.lower()
@@ -100,6 +103,9 @@ def load_topic(name: str = DEFAULT_TOPIC, directory: Path = PROMPTS_DIR / "topic
             description=" ".join(str(data["description"]).split()),
             terms=tuple(str(t).lower() for t in data.get("topic_terms", [])),
             sources_file=path.parent / str(sources) if sources else None,
+            metric_cues={
+                str(k): [str(w) for w in v] for k, v in data.get("metric_cues", {}).items()
+            },
         )
     except KeyError as exc:
         raise PromptError(f"{path}: missing key {exc}") from exc

@@ -190,7 +190,8 @@ class BatchRunner:
 
     def _process_all(self, run_id: str, items: Iterable[InputItem]) -> Iterator[DocumentReport]:
         seen: set[str] = set()
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+        pool = ThreadPoolExecutor(max_workers=self.workers)
+        try:
             pending: set[Future[DocumentReport]] = set()
             for item in items:
                 report = self._triage(run_id, item, seen)
@@ -205,12 +206,18 @@ class BatchRunner:
                     yield from (f.result() for f in done)
             for future in pending:
                 yield future.result()
+        finally:
+            # On Ctrl-C or an error, documents not yet started are dropped at once rather than
+            # extracted while the user waits; those in flight finish and are stored whole.
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _triage(self, run_id: str, item: InputItem, seen: set[str]) -> DocumentReport | None:
         """Bad input and finished documents are recorded here; None means: extract it."""
         if item.status is not InputStatus.ok or item.document is None:
             record_input(self.db, run_id, item.origin, item.status.value, item.message, None)
-            return DocumentReport(origin=item.origin, status=item.status.value, message=item.message)
+            return DocumentReport(
+                origin=item.origin, status=item.status.value, message=item.message
+            )
         doc = item.document
         duplicate = doc.doc_id in seen
         seen.add(doc.doc_id)

@@ -81,7 +81,9 @@ def hedge_in_span(claim: Claim, span_text: str) -> Qualifier | None:
 def check_qualifier(claim: Claim, span_text: str) -> CheckResult:
     written = hedge_in_span(claim, span_text)
     if written is None or written == claim.qualifier:
-        return CheckResult(name="qualifier_matches", passed=True, detail="consistent", blocking=False)
+        return CheckResult(
+            name="qualifier_matches", passed=True, detail="consistent", blocking=False
+        )
     return CheckResult(
         name="qualifier_matches",
         passed=False,

@@ -66,14 +66,19 @@ def test_llamacpp_format_sends_json_object_with_schema() -> None:
 
 
 def test_json_schema_format_is_left_as_openai_expects() -> None:
-    kwargs = {"response_format": {"type": "json_schema", "json_schema": {"name": "A", "schema": {}}}}
+    kwargs = {
+        "response_format": {"type": "json_schema", "json_schema": {"name": "A", "schema": {}}}
+    }
     assert adapt_response_format(kwargs, ResponseFormat.json_schema) == kwargs
 
 
 def test_json_object_format_moves_schema_into_the_prompt() -> None:
     kwargs = {
         "messages": [{"role": "user", "content": "hi"}],
-        "response_format": {"type": "json_schema", "json_schema": {"name": "A", "schema": {"x": 1}}},
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "A", "schema": {"x": 1}},
+        },
     }
     out = adapt_response_format(kwargs, ResponseFormat.json_object)
     assert out["response_format"] == {"type": "json_object"}
@@ -111,8 +116,15 @@ def test_truncated_answer_is_a_clear_error() -> None:
     assert "cut off at max_tokens=64" in (result.error or "")
 
 
-@pytest.mark.parametrize("exc", [openai.APITimeoutError(httpx.Request("POST", "http://x")),
-                                 _api_error(503), _api_error(429), ConnectionResetError("reset")])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        openai.APITimeoutError(httpx.Request("POST", "http://x")),
+        _api_error(503),
+        _api_error(429),
+        ConnectionResetError("reset"),
+    ],
+)
 def test_transient_errors_are_retried(exc: BaseException) -> None:
     fake = FakeBackend([exc, '{"count": 1, "unit": "x"}'])
     result = fake.complete(request())
@@ -194,5 +206,7 @@ def test_openai_backend_needs_a_key_or_url(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_echo_responder_labels_every_listed_mention() -> None:
-    answer = json.loads(echo_responder([{"role": "user", "content": "x\n[1] 3 in: a\n[2] 4 in: b"}]))
+    answer = json.loads(
+        echo_responder([{"role": "user", "content": "x\n[1] 3 in: a\n[2] 4 in: b"}])
+    )
     assert [label["id"] for label in answer["labels"]] == [1, 2]

@@ -107,7 +107,11 @@ def test_grounded_claim_passes_every_check() -> None:
     checks, span = validate_claim(claim(), TEXT, on_topic)
     assert passed(checks) and span is not None
     assert {c.name for c in checks} == {
-        "quote_located", "numbers_in_span", "qualifier_matches", "on_topic", "range_consistent"
+        "quote_located",
+        "numbers_in_span",
+        "qualifier_matches",
+        "on_topic",
+        "range_consistent",
     }
 
 

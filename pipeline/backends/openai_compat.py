@@ -20,7 +20,9 @@ def _default_format(base_url: str | None) -> ResponseFormat:
             return ResponseFormat(choice)
         except ValueError:
             options = ", ".join(f.value for f in ResponseFormat)
-            raise BackendError(f"{RESPONSE_FORMAT_ENV}={choice!r}: choose one of {options}") from None
+            raise BackendError(
+                f"{RESPONSE_FORMAT_ENV}={choice!r}: choose one of {options}"
+            ) from None
     return ResponseFormat.json_schema
 
 

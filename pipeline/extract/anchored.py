@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, create_model
 
 from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.base import Extracted, ExtractionOutcome
+from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.sentences import Sentence, split_sentences
 from pipeline.numbers import NumberMention, find_mentions
 from pipeline.prompts import PromptTemplate, Topic, load_prompt
@@ -25,35 +27,71 @@ from schemas.records import Span
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "anchored_label"
-SNIPPET_CHARS = 60
 TOKENS_PER_LABEL = 40
 
 
+def _literal(*values: object) -> Any:
+    # A Literal built at run time: the allowed values depend on the sentence.
+    return Literal.__getitem__(values)
+
+
+def _fixed_tuple(items: list[Any]) -> Any:
+    return tuple.__class_getitem__(tuple(items))
+
+
 @cache
-def labels_model(n: int) -> type[BaseModel]:
-    """A MentionLabels schema with exactly `n` labels, so the grammar cannot skip or add one."""
-    model: type[BaseModel] = create_model(
-        "MentionLabels",
-        labels=(list[MentionLabel], Field(min_length=n, max_length=n)),
-    )
+def labels_model(options: tuple[tuple[str, ...], ...]) -> type[BaseModel]:
+    """A schema with one label per mention, in order, each limited to that mention's metrics.
+
+    The grammar llama.cpp builds from it cannot skip, add or reorder a label, nor pick a metric
+    the words around the number do not support.
+    """
+    items: list[Any] = []
+    for i, allowed in enumerate(options, start=1):
+        items.append(
+            create_model(
+                f"Label{i}",
+                id=(_literal(i), ...),
+                metric=(_literal(*allowed), ...),
+                subject=(str | None, ...),
+                source=(str | None, ...),
+            )
+        )
+    model: type[BaseModel] = create_model("MentionLabels", labels=(_fixed_tuple(items), ...))
     return model
 
 
-def snippet(sentence: Sentence, mention: NumberMention) -> str:
-    """A window of the sentence around the number, cut at word boundaries."""
-    lo = max(sentence.start, mention.start - SNIPPET_CHARS)
-    hi = min(sentence.end, mention.end + SNIPPET_CHARS)
-    text = sentence.text[lo - sentence.start : hi - sentence.start]
-    if lo > sentence.start and " " in text:
-        text = text.split(" ", 1)[1]
-    if hi < sentence.end and " " in text:
-        text = text.rsplit(" ", 1)[0]
-    return " ".join(text.split())
-
-
-def passage(sentences: list[Sentence], index: int, before: int, after: int) -> str:
+def mark(
+    sentences: list[Sentence], index: int, before: int, after: int, mentions: list[NumberMention]
+) -> str:
+    """The passage around sentence `index`, with each mention written as [id:number]."""
     window = sentences[max(0, index - before) : index + after + 1]
-    return " ".join(s.text for s in window)
+    target = sentences[index]
+    parts = []
+    for s in window:
+        if s is not target:
+            parts.append(s.text)
+            continue
+        text = s.text
+        for i, m in reversed(list(enumerate(mentions, start=1))):
+            lo, hi = m.start - s.start, m.end - s.start
+            text = f"{text[:lo]}[{i}:{text[lo:hi]}]{text[hi:]}"
+        parts.append(text)
+    return " ".join(parts)
+
+
+def mention_options(
+    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]
+) -> list[tuple[str, ...]]:
+    """Each mention's allowed metrics, from its clause: up to the neighbouring mentions."""
+    out = []
+    for k, m in enumerate(mentions):
+        next_start = mentions[k + 1].start if k + 1 < len(mentions) else sentence.end
+        prev_end = mentions[k - 1].end if k > 0 else sentence.start
+        after = sentence.text[m.end - sentence.start : next_start - sentence.start]
+        before = sentence.text[prev_end - sentence.start : m.start - sentence.start]
+        out.append(tuple(metric.value for metric in allowed_metrics(cues, after, before)))
+    return out
 
 
 def _clean(value: str | None) -> str | None:
@@ -76,14 +114,6 @@ def claim_from_label(label: MentionLabel, mention: NumberMention, sentence: Sent
     )
 
 
-def match_labels(labels: list[MentionLabel], ids: list[int]) -> list[MentionLabel]:
-    """Labels in the order of `ids`: by id when the model kept them, else by position."""
-    by_id = {label.id: label for label in labels}
-    if sorted(by_id) == sorted(ids):
-        return [by_id[i] for i in ids]
-    return labels[: len(ids)]
-
-
 class AnchoredStrategy:
     name = "anchored"
 
@@ -93,7 +123,7 @@ class AnchoredStrategy:
         topic: Topic,
         prompt: PromptTemplate | None = None,
         *,
-        context_before: int = 2,
+        context_before: int = 1,
         context_after: int = 1,
     ) -> None:
         self.backend = backend
@@ -101,6 +131,7 @@ class AnchoredStrategy:
         self.prompt = prompt or load_prompt(PROMPT_NAME)
         self.context_before = context_before
         self.context_after = context_after
+        self.cues = MetricCues.from_config(topic.metric_cues)
 
     def extract(self, text: str) -> ExtractionOutcome:
         outcome = ExtractionOutcome(self.prompt.name, self.prompt.version)
@@ -125,19 +156,22 @@ class AnchoredStrategy:
         mentions: list[NumberMention],
     ) -> None:
         sentence = sentences[index]
+        options = mention_options(self.cues, sentence, mentions)
         items = [
-            {"id": i, "text": m.text, "snippet": snippet(sentence, m)}
-            for i, m in enumerate(mentions, start=1)
+            {"id": i, "text": m.text, "options": ", ".join(opts)}
+            for i, (m, opts) in enumerate(zip(mentions, options, strict=True), start=1)
         ]
         request = LLMRequest(
             messages=self.prompt.messages(
                 {"topic": self.topic.description},
                 {
-                    "passage": passage(sentences, index, self.context_before, self.context_after),
+                    "passage": mark(
+                        sentences, index, self.context_before, self.context_after, mentions
+                    ),
                     "mentions": items,
                 },
             ),
-            response_model=labels_model(len(mentions)),
+            response_model=labels_model(tuple(options)),
             prompt_name=self.prompt.name,
             prompt_version=self.prompt.version,
             schema_version=SCHEMA_VERSION,
@@ -148,7 +182,10 @@ class AnchoredStrategy:
         if result.parsed is None:
             outcome.errors.append(f"sentence at {sentence.start}: {result.error}")
             return
-        labels = match_labels(list(getattr(result.parsed, "labels", [])), [i["id"] for i in items])
+        labels = [
+            MentionLabel.model_validate(label.model_dump())
+            for label in getattr(result.parsed, "labels", ())
+        ]
         anchor = Span(start=sentence.start, end=sentence.end, method="anchored")
         for label, mention in zip(labels, mentions, strict=False):
             if label.metric is LabelMetric.none:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.store.migrations import migrate
+from pipeline.store.migrations import LATEST_VERSION, migrate, stored_version
 
 DEFAULT_DB = Path("data/spanfact.duckdb")
 
@@ -56,8 +56,27 @@ def open_db(path: Path | str | None = DEFAULT_DB, *, read_only: bool = False) ->
     if read_only and not p.exists():
         raise FileNotFoundError(f"no database at {p}; run `spanfact run` first or pass --db")
     p.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(p, read_only)
     try:
-        con = duckdb.connect(str(p), read_only=read_only)
+        if not read_only:
+            migrate(con)
+        elif 0 < stored_version(con) < LATEST_VERSION:
+            # An old spanfact file is upgraded on any open, or `sql` and `export` would miss new
+            # views; a DuckDB file spanfact never wrote (version 0) is left alone.
+            con.close()
+            open_db(p).close()
+            con = _connect(p, read_only=True)
+    except BaseException:
+        # A refused file (e.g. NewerDatabaseError) must not stay open: the connection holds
+        # DuckDB's file lock until it is closed.
+        con.close()
+        raise
+    return Database(con, p)
+
+
+def _connect(p: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(p), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseLockedError(
@@ -65,6 +84,3 @@ def open_db(path: Path | str | None = DEFAULT_DB, *, read_only: bool = False) ->
                 "time); wait for it to finish, or use --db to write elsewhere"
             ) from exc
         raise
-    if not read_only:
-        migrate(con)
-    return Database(con, p)

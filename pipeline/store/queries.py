@@ -54,7 +54,9 @@ def export_facts(db: Database, path: Path, fmt: str) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     literal = str(path).replace("'", "''")
     with db.lock:
-        db.con.execute(f"COPY (SELECT * FROM facts ORDER BY origin, span_start) TO '{literal}' "
-                       f"({options[fmt]})")
+        db.con.execute(
+            f"COPY (SELECT * FROM facts ORDER BY origin, span_start) TO '{literal}' "
+            f"({options[fmt]})"
+        )
         row = db.con.execute("SELECT count(*) FROM facts").fetchone()
     return int(row[0]) if row else 0

@@ -60,8 +60,15 @@ def start_run(db: Database, config: RunConfig, command: str, args: dict[str, Any
             "prompt_name, prompt_version, schema_version, args) "
             "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                run_id, _now(), command, config.model, config.strategy, config.topic,
-                config.prompt_name, config.prompt_version, config.schema_version,
+                run_id,
+                _now(),
+                command,
+                config.model,
+                config.strategy,
+                config.topic,
+                config.prompt_name,
+                config.prompt_version,
+                config.schema_version,
                 json.dumps(args, default=str),
             ],
         )
@@ -83,7 +90,8 @@ def record_input(
 ) -> None:
     with db.transaction() as con:
         con.execute(
-            "INSERT INTO run_inputs (run_id, origin, status, message, doc_id) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO run_inputs (run_id, origin, status, message, doc_id) "
+            "VALUES (?, ?, ?, ?, ?)",
             [run_id, origin, status, message or None, doc_id],
         )
 
@@ -123,8 +131,13 @@ def save_document_result(
             "INSERT INTO documents (doc_id, origin, title, text, n_chars, warnings, published_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO NOTHING",
             [
-                document.doc_id, document.origin, document.title, document.text,
-                len(document.text), document.warnings, document.published_at,
+                document.doc_id,
+                document.origin,
+                document.title,
+                document.text,
+                len(document.text),
+                document.warnings,
+                document.published_at,
             ],
         )
         # A failed retry must not hide the last good extraction.
@@ -140,10 +153,23 @@ def save_document_result(
             "n_rejected, n_model_calls, n_cached_calls, seconds) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                extraction_id, document.doc_id, config.key, run_id, config.model,
-                config.strategy, config.topic, config.prompt_name, config.prompt_version,
-                config.schema_version, record.status, record.error, len(claims) - n_rejected,
-                n_rejected, record.n_model_calls, record.n_cached_calls, record.seconds,
+                extraction_id,
+                document.doc_id,
+                config.key,
+                run_id,
+                config.model,
+                config.strategy,
+                config.topic,
+                config.prompt_name,
+                config.prompt_version,
+                config.schema_version,
+                record.status,
+                record.error,
+                len(claims) - n_rejected,
+                n_rejected,
+                record.n_model_calls,
+                record.n_cached_calls,
+                record.seconds,
             ],
         )
         claim_rows = []
@@ -154,13 +180,32 @@ def save_document_result(
             span = v.span
             claim_rows.append(
                 [
-                    claim_id, extraction_id, document.doc_id, run_id, idx, v.status.value,
-                    c.metric.value, c.value, c.low, c.high, c.qualifier.value, c.subject,
-                    c.source, v.source_norm, c.location, c.time_reference, c.quote,
-                    span.start if span else None, span.end if span else None,
-                    json.dumps([s.model_dump() for s in v.spans]), v.reasons,
-                    v.provenance.model, v.provenance.strategy, v.provenance.prompt_name,
-                    v.provenance.prompt_version, v.provenance.schema_version,
+                    claim_id,
+                    extraction_id,
+                    document.doc_id,
+                    run_id,
+                    idx,
+                    v.status.value,
+                    c.metric.value,
+                    c.value,
+                    c.low,
+                    c.high,
+                    c.qualifier.value,
+                    c.subject,
+                    c.source,
+                    v.source_norm,
+                    c.location,
+                    c.time_reference,
+                    c.quote,
+                    span.start if span else None,
+                    span.end if span else None,
+                    json.dumps([s.model_dump() for s in v.spans]),
+                    v.reasons,
+                    v.provenance.model,
+                    v.provenance.strategy,
+                    v.provenance.prompt_name,
+                    v.provenance.prompt_version,
+                    v.provenance.schema_version,
                 ]
             )
             check_rows += [[claim_id, ch.name, ch.passed, ch.detail] for ch in v.checks]
@@ -170,7 +215,8 @@ def save_document_result(
                 "value, low, high, qualifier, subject, source, source_norm, location, "
                 "time_reference, quote, span_start, span_end, spans, reasons, model, strategy, "
                 "prompt_name, prompt_version, schema_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 claim_rows,
             )
         if check_rows:

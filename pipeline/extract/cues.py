@@ -1,0 +1,69 @@
+"""Which metrics a number can be, from the words of its clause (topic configuration).
+
+A small model confuses "another 1,000 have been injured" with killed when it may answer any
+metric. The words around a number narrow it down cheaply: the model then chooses among the
+metrics those words name (plus `other` and `none`), and the grammar enforces the choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from schemas.claims import LabelMetric
+
+ALWAYS = (LabelMetric.other, LabelMetric.none)
+# Events outrank the nouns that merely name who is counted ("troops", "missiles").
+_EVENT_METRICS = (
+    LabelMetric.killed_or_wounded,
+    LabelMetric.killed,
+    LabelMetric.wounded,
+    LabelMetric.captured,
+    LabelMetric.missing,
+)
+
+
+@dataclass(frozen=True)
+class MetricCues:
+    patterns: Mapping[LabelMetric, re.Pattern[str]]
+
+    @classmethod
+    def from_config(cls, table: Mapping[str, Sequence[str]]) -> MetricCues:
+        patterns = {}
+        for metric, words in table.items():
+            alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+            patterns[LabelMetric(metric)] = re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)
+        return cls(patterns)
+
+    def found(self, text: str) -> list[tuple[int, LabelMetric]]:
+        """(offset, metric) for every cue in `text`; a compound cue hides its parts."""
+        hits: list[tuple[int, int, LabelMetric]] = []
+        for metric, pattern in self.patterns.items():
+            hits += [(m.start(), m.end(), metric) for m in pattern.finditer(text)]
+        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        kept: list[tuple[int, LabelMetric]] = []
+        covered_to = -1
+        for start, end, metric in hits:
+            if start >= covered_to:
+                kept.append((start, metric))
+                covered_to = end
+        return kept
+
+
+def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:
+    """The metrics a number's clause names; `other` and `none` always.
+
+    An event after the number decides ("300 troops were killed"); otherwise the nearest cue
+    before it ("had sent 11,000 troops"), together with the nouns after it. With no cue at all,
+    casualty metrics are ruled out: a count of dead or wounded is written with words for it.
+    """
+    forward = [m for _, m in cues.found(after)]
+    events = [m for m in forward if m in _EVENT_METRICS]
+    if events:
+        chosen = events
+    else:
+        backward = cues.found(before)
+        nearest = [backward[-1][1]] if backward else []
+        chosen = nearest + forward or [LabelMetric.deployed, LabelMetric.munitions_supplied]
+    return list(dict.fromkeys([*chosen, *ALWAYS]))

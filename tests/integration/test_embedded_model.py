@@ -1,0 +1,94 @@
+"""The real embedded model: grammar-constrained JSON, and the pipeline end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel
+
+from pipeline.backends.base import LLMRequest
+from pipeline.backends.instructed import ResponseFormat
+from pipeline.backends.local import LocalBackend
+from pipeline.backends.openai_compat import OpenAIBackend
+from pipeline.run import BatchRunner, RunOptions
+from pipeline.store.db import open_db
+
+ARTICLE = (
+    "Ukraine's military intelligence agency said about 30 North Korean troops were killed or "
+    "wounded in Kursk at the weekend.\n"
+    "In 2024, the US said North Korea had sent 11,000 soldiers to Russia, a 19-year-old among them."
+)
+
+
+class Odd(BaseModel):
+    """Key names and values no model would write unprompted: only a grammar produces them."""
+
+    zq_colour: Literal["ultramarine", "vermilion"]
+    kx_count: int
+
+
+def odd_request() -> LLMRequest:
+    return LLMRequest(
+        messages=[{"role": "user", "content": "Write a short poem about the sea."}],
+        response_model=Odd,
+        prompt_name="grammar-test",
+        prompt_version="1",
+        schema_version="1",
+        max_tokens=48,
+    )
+
+
+def test_local_grammar_forces_schema_output(local_backend: LocalBackend) -> None:
+    result = local_backend.complete(odd_request())
+    assert result.error is None
+    assert result.parsed is not None
+    assert result.parsed.model_dump()["zq_colour"] in ("ultramarine", "vermilion")
+    raw = result.records[-1].response_raw or ""
+    assert raw.lstrip().startswith("{") and "zq_colour" in raw
+
+
+def test_server_grammar_forces_schema_output(llama_server: str) -> None:
+    backend = OpenAIBackend(
+        "qwen", base_url=llama_server, api_key="x", response_format=ResponseFormat.llamacpp
+    )
+    result = backend.complete(odd_request())
+    assert result.parsed is not None, result.error
+    assert "zq_colour" in (result.records[-1].response_raw or "")
+
+
+def _run(tmp_path: Path, backend: LocalBackend | OpenAIBackend) -> list[tuple[object, ...]]:
+    article = tmp_path / "articles" / "a.txt"
+    article.parent.mkdir()
+    article.write_text(ARTICLE, encoding="utf-8")
+    db = open_db(tmp_path / "x.duckdb")
+    summary = BatchRunner(db, backend, RunOptions()).run([article.parent])
+    assert summary.counts.n_documents == 1 and summary.counts.n_failed == 0
+    rows = db.con.execute(
+        "SELECT c.metric, c.value, c.status, k.passed FROM claims c "
+        "JOIN checks k ON k.claim_id = c.claim_id AND k.name = 'numbers_in_span'"
+    ).fetchall()
+    backends = {r[0] for r in db.con.execute("SELECT backend FROM llm_calls").fetchall()}
+    assert backends == {backend.name}
+    db.close()
+    # Years and ages are never sent as claims; every stored claim's number is in its span.
+    assert all(value not in (2024, 19) for _, value, _, _ in rows)
+    assert all(passed for _, _, status, passed in rows if status == "verified")
+    return rows
+
+
+def test_pipeline_with_embedded_model(tmp_path: Path, local_backend: LocalBackend) -> None:
+    rows = _run(tmp_path, local_backend)
+    found = {(metric, value) for metric, value, status, _ in rows if status == "verified"}
+    assert ("killed_or_wounded", 30) in found
+    assert ("deployed", 11000) in found
+
+
+@pytest.mark.parametrize("fmt", [ResponseFormat.llamacpp])
+def test_pipeline_through_llama_cpp_server(
+    tmp_path: Path, llama_server: str, fmt: ResponseFormat
+) -> None:
+    backend = OpenAIBackend("qwen", base_url=llama_server, api_key="x", response_format=fmt)
+    rows = _run(tmp_path, backend)
+    assert any(status == "verified" for _, _, status, _ in rows)

@@ -1,0 +1,186 @@
+"""Both extraction strategies with scripted models: what is asked, kept and rejected."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from pipeline.backends.fake import FakeBackend
+from pipeline.extract.anchored import AnchoredStrategy
+from pipeline.extract.cues import MetricCues, allowed_metrics
+from pipeline.extract.whole import WholeStrategy, chunks
+from pipeline.grounding import ground
+from pipeline.prompts import Topic
+from schemas.claims import LabelMetric
+from schemas.records import ClaimStatus, Provenance
+
+ARTICLE = (
+    "South Korea's spy agency said about 300 North Korean soldiers were killed and 2,700 "
+    "wounded in Kursk since October 2024.\n"
+    "Kyiv said the 19-year-old was one of two soldiers captured, and that 11,000 troops "
+    "were sent.\n"
+    "OTHER NEWS: A two-person crew is missing after a jet crashed in the Philippines, police said."
+)
+PROV = Provenance(
+    model="fake", strategy="t", prompt_name="p", prompt_version="1", schema_version="1"
+)
+
+
+def label_all(metrics: dict[str, str]) -> Any:
+    """A responder that labels each marked number by its text, `none` when unknown."""
+
+    def respond(messages: list[dict[str, Any]]) -> str:
+        user = messages[-1]["content"]
+        items = [line for line in user.splitlines() if line.startswith("[")]
+        labels = []
+        for i, line in enumerate(items, start=1):
+            number = line.split("]", 1)[1].split("(")[0].strip()
+            metric = metrics.get(number, "none")
+            labels.append(
+                {
+                    "id": i,
+                    "metric": metric,
+                    "subject": "soldiers",
+                    "source": "Seoul's spy agency" if metric != "none" else None,
+                }
+            )
+        return json.dumps({"labels": labels})
+
+    return respond
+
+
+def test_anchored_labels_only_count_mentions_of_on_topic_sentences(topic: Topic) -> None:
+    fake = FakeBackend(
+        label_all({"300": "killed", "2,700": "wounded", "two": "captured", "11,000": "deployed"})
+    )
+    outcome = AnchoredStrategy(fake, topic).extract(ARTICLE)
+    asked = "\n".join(call["messages"][-1]["content"] for call in fake.calls)
+    # Years, dates and ages are never put to the model; the off-topic story is not either.
+    assert "[1:300]" in asked and "[2:2,700]" in asked
+    assert "2024]" not in asked and "19]" not in asked
+    assert ":two]-person" not in asked and len(fake.calls) == 2
+    got = {(c.claim.metric.value, c.claim.value, c.claim.qualifier.value) for c in outcome.claims}
+    assert got == {
+        ("killed", 300, "about"),
+        ("wounded", 2700, "exact"),
+        ("captured", 2, "exact"),
+        ("deployed", 11000, "exact"),
+    }
+    for c in outcome.claims:
+        assert c.anchor is not None
+        assert ARTICLE[c.anchor.start : c.anchor.end] == c.claim.quote
+
+
+def test_anchored_grammar_limits_each_number_to_the_metrics_its_clause_names(topic: Topic) -> None:
+    fake = FakeBackend(label_all({"300": "killed", "2,700": "wounded"}))
+    AnchoredStrategy(fake, topic).extract(ARTICLE.splitlines()[0])
+    schema = fake.calls[0]["response_format"]["schema"]
+    labels = schema["properties"]["labels"]
+    assert labels["minItems"] == labels["maxItems"] == 2
+    enums = [schema["$defs"][f"Label{i}"]["properties"]["metric"]["enum"] for i in (1, 2)]
+    assert enums == [["killed", "other", "none"], ["wounded", "other", "none"]]
+
+
+def test_anchored_model_failure_is_reported_not_raised(topic: Topic) -> None:
+    fake = FakeBackend(lambda messages: '{"labels": [')
+    outcome = AnchoredStrategy(fake, topic).extract(ARTICLE)
+    assert outcome.claims == [] and outcome.errors
+
+
+def test_metric_cues_prefer_events_after_the_number(topic: Topic) -> None:
+    cues = MetricCues.from_config(topic.metric_cues)
+    assert (
+        allowed_metrics(cues, " troops were killed or wounded", "")[0]
+        is LabelMetric.killed_or_wounded
+    )
+    assert (
+        allowed_metrics(cues, " troops to Russia", "announced it had sent ")[0]
+        is LabelMetric.deployed
+    )
+    assert allowed_metrics(cues, " have been injured", "")[0] is LabelMetric.wounded
+    # No cue at all: a casualty metric is not on offer.
+    assert LabelMetric.killed not in allowed_metrics(cues, " villages nearby", "around ")
+
+
+def claims_json(*claims: dict[str, Any]) -> str:
+    return json.dumps({"claims": list(claims)})
+
+
+def claim(**kw: Any) -> dict[str, Any]:
+    base = {
+        "metric": "killed",
+        "value": 300,
+        "low": None,
+        "high": None,
+        "qualifier": "about",
+        "subject": "soldiers",
+        "source": "NIS",
+        "location": "Kursk",
+        "time_reference": None,
+        "quote": "about 300 North Korean soldiers were killed",
+    }
+    return {**base, **kw}
+
+
+def test_whole_grounded_answer_is_accepted_first_time(topic: Topic) -> None:
+    fake = FakeBackend([claims_json(claim())])
+    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    assert len(fake.calls) == 1 and len(outcome.claims) == 1 and not outcome.salvaged
+
+
+def test_whole_hallucinated_number_is_reasked_then_rejected(topic: Topic) -> None:
+    bad = claims_json(claim(), claim(value=3500, quote="2,700 wounded in Kursk"))
+    fake = FakeBackend([bad, bad])
+    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    assert len(fake.calls) == 2
+    reask = str(fake.calls[1]["messages"])
+    assert "3,500 not written" in reask
+    validated = ground(outcome.salvaged, ARTICLE, topic.mentions_topic, PROV, lambda s: s)
+    status = {v.claim.value: v.status for v in validated}
+    assert status == {300: ClaimStatus.verified, 3500: ClaimStatus.rejected}
+
+
+def test_whole_reask_fixes_a_paraphrased_quote(topic: Topic) -> None:
+    paraphrased = claim(metric="wounded", value=2700, quote="NIS: 2,700 soldiers were hurt")
+    fixed = claim(metric="wounded", value=2700, quote="killed and 2,700 wounded in Kursk")
+    fake = FakeBackend([claims_json(paraphrased), claims_json(fixed)])
+    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    assert "not in the article" in str(fake.calls[1]["messages"])
+    validated = ground(outcome.claims, ARTICLE, topic.mentions_topic, PROV, lambda s: s)
+    assert [v.status for v in validated] == [ClaimStatus.verified]
+    span = validated[0].span
+    assert span is not None and ARTICLE[span.start : span.end] == fixed["quote"]
+
+
+def test_whole_off_topic_story_is_never_a_fact(topic: Topic) -> None:
+    off = claim(metric="missing", value=2, quote="A two-person crew is missing after a jet crashed")
+    fake = FakeBackend([claims_json(off), claims_json(off)])
+    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    validated = ground(outcome.salvaged, ARTICLE, topic.mentions_topic, PROV, lambda s: s)
+    assert [v.status for v in validated] == [ClaimStatus.rejected]
+    assert any("on_topic" in r for r in validated[0].reasons)
+
+
+def test_repeated_mentions_merge_into_one_claim_with_all_spans(topic: Topic) -> None:
+    text = (
+        "Seoul said 300 North Korean troops were killed.\n"
+        "Ukraine: 300 North Korean troops were killed."
+    )
+    twice = [
+        claim(quote="Seoul said 300 North Korean troops were killed.", source="Seoul"),
+        claim(quote="300 North Korean troops were killed.", source="Seoul"),
+    ]
+    fake = FakeBackend([claims_json(*twice)])
+    outcome = WholeStrategy(fake, topic).extract(text)
+    validated = ground(outcome.claims, text, topic.mentions_topic, PROV, lambda s: s)
+    assert len(validated) == 1 and len(validated[0].spans) == 2
+
+
+def test_long_articles_are_chunked_with_overlap() -> None:
+    paragraphs = [f"Paragraph {i} " + "word " * 60 for i in range(10)]
+    parts = chunks("\n".join(paragraphs), max_chars=1000)
+    assert len(parts) > 1
+    for a, b in itertools.pairwise(parts):
+        assert a.splitlines()[-1] == b.splitlines()[0]
+    assert all(p in "\n".join(parts) for p in paragraphs)

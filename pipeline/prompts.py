@@ -10,6 +10,8 @@ from typing import Any
 
 import jinja2
 
+from pipeline.sources import SourceAliases, load_aliases
+
 # Editable installs and wheels both place `prompts/` next to the `pipeline` package.
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 DEFAULT_TOPIC = "ukraine_dprk"
@@ -58,6 +60,11 @@ class Topic:
     sources_file: Path | None = None
     # metric name -> words that name it (see pipeline/extract/cues.py)
     metric_cues: dict[str, list[str]] = field(default_factory=dict)
+
+    def aliases(self) -> SourceAliases | None:
+        """The topic's source alias table, if it has one."""
+        table = self.sources_file
+        return load_aliases(table) if table is not None and table.is_file() else None
 
     def mentions_topic(self, text: str) -> bool:
         low = text.lower()

@@ -16,7 +16,6 @@ from pipeline.extract import Strategy, create_strategy
 from pipeline.grounding import NormalizeSource, ground
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
 from pipeline.prompts import DEFAULT_TOPIC, Topic, load_topic
-from pipeline.sources import load_aliases
 from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
 from pipeline.store.writer import (
@@ -74,8 +73,9 @@ ProgressCallback = Callable[[DocumentReport], None]
 
 
 def source_normalizer(topic: Topic) -> NormalizeSource:
-    if topic.sources_file is not None and topic.sources_file.is_file():
-        return load_aliases(topic.sources_file).normalize
+    aliases = topic.aliases()
+    if aliases is not None:
+        return aliases.normalize
 
     def plain(name: str | None) -> str | None:
         return name.strip() or None if name else None
@@ -129,6 +129,7 @@ class BatchRunner:
         self.config = RunConfig(
             model=backend.model,
             strategy=options.strategy,
+            strategy_version=self.strategy.version,
             topic=f"{self.topic.name}@{self.topic.version}",
             prompt_name=self.strategy.prompt.name,
             prompt_version=self.strategy.prompt.version,

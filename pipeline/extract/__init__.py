@@ -13,6 +13,7 @@ STRATEGIES = ("anchored", "whole")
 
 class Strategy(Protocol):
     name: str
+    version: str
     prompt: PromptTemplate
 
     def extract(self, text: str) -> ExtractionOutcome: ...

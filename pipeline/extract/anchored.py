@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, create_model
 
 from pipeline.backends.base import Backend, LLMRequest
+from pipeline.extract.attribution import attribute, known_sources
 from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.sentences import Sentence, split_sentences
@@ -116,6 +117,7 @@ def claim_from_label(label: MentionLabel, mention: NumberMention, sentence: Sent
 
 class AnchoredStrategy:
     name = "anchored"
+    version = "3"  # 2: sentence attribution wins over the model; 3: tighter metric cues
 
     def __init__(
         self,
@@ -132,6 +134,7 @@ class AnchoredStrategy:
         self.context_before = context_before
         self.context_after = context_after
         self.cues = MetricCues.from_config(topic.metric_cues)
+        self.known = known_sources(topic.aliases())
 
     def extract(self, text: str) -> ExtractionOutcome:
         outcome = ExtractionOutcome(self.prompt.name, self.prompt.version)
@@ -190,4 +193,13 @@ class AnchoredStrategy:
         for label, mention in zip(labels, mentions, strict=False):
             if label.metric is LabelMetric.none:
                 continue
-            outcome.claims.append(Extracted(claim_from_label(label, mention, sentence), anchor))
+            claim = claim_from_label(label, mention, sentence)
+            credited = attribute(
+                sentence.text,
+                mention.start - sentence.start,
+                mention.end - sentence.start,
+                self.known,
+            )
+            if credited is not None:
+                claim = claim.model_copy(update={"source": credited})
+            outcome.claims.append(Extracted(claim, anchor))

@@ -51,19 +51,36 @@ class MetricCues:
         return kept
 
 
+# Words between a verb and its number that do not change what is counted ("sent around 300").
+_FILLER = frozenset(
+    "about around some approximately nearly almost roughly over estimated an a the at least more "
+    "than up to another as many of by had has have been were was only just".split()
+)
+_WORD = re.compile(r"[\w'’-]+")
+NOUN_WINDOW = 4
+
+
+def _governing_word(before: str) -> str:
+    """The last word before a number once hedges and auxiliaries are skipped."""
+    for word in reversed(_WORD.findall(before)):
+        if word.lower() not in _FILLER:
+            return word
+    return ""
+
+
 def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:
     """The metrics a number's clause names; `other` and `none` always.
 
-    An event after the number decides ("300 troops were killed"); otherwise the nearest cue
-    before it ("had sent 11,000 troops"), together with the nouns after it. With no cue at all,
-    casualty metrics are ruled out: a count of dead or wounded is written with words for it.
+    An event after the number decides ("300 troops were killed"). Otherwise the verb right
+    before it ("had sent 11,000") and the noun right after it ("11,000 troops") do. With no cue
+    at all, only `other` and `none` are offered: a count of dead, wounded or deployed troops is
+    written with words for it.
     """
-    forward = [m for _, m in cues.found(after)]
-    events = [m for m in forward if m in _EVENT_METRICS]
+    events = [m for _, m in cues.found(after) if m in _EVENT_METRICS]
     if events:
         chosen = events
     else:
-        backward = cues.found(before)
-        nearest = [backward[-1][1]] if backward else []
-        chosen = nearest + forward or [LabelMetric.deployed, LabelMetric.munitions_supplied]
+        head = " ".join(_WORD.findall(after)[:NOUN_WINDOW])
+        chosen = [m for _, m in cues.found(_governing_word(before))]
+        chosen += [m for _, m in cues.found(head)]
     return list(dict.fromkeys([*chosen, *ALWAYS]))

@@ -63,6 +63,7 @@ def chunks(text: str, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[str]:
 
 class WholeStrategy:
     name = "whole"
+    version = "1"
 
     def __init__(
         self,

@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.store.db import Database
+import duckdb
+
+from pipeline.store.db import Database, insert_rows
 from schemas.records import Document, ValidatedClaim
 
 
@@ -21,6 +23,8 @@ from schemas.records import Document, ValidatedClaim
 class RunConfig:
     model: str
     strategy: str
+    # Bumped when a strategy's own code changes what it extracts (the prompt has its version).
+    strategy_version: str
     topic: str
     prompt_name: str
     prompt_version: str
@@ -85,15 +89,15 @@ def finish_run(db: Database, run_id: str, status: str, counts: RunCounts) -> Non
         )
 
 
+_INPUT_SQL = (
+    "INSERT INTO run_inputs (run_id, origin, status, message, doc_id) VALUES (?, ?, ?, ?, ?)"
+)
+
+
 def record_input(
     db: Database, run_id: str, origin: str, status: str, message: str, doc_id: str | None
 ) -> None:
-    with db.transaction() as con:
-        con.execute(
-            "INSERT INTO run_inputs (run_id, origin, status, message, doc_id) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [run_id, origin, status, message or None, doc_id],
-        )
+    db.write(lambda con: con.execute(_INPUT_SQL, [run_id, origin, status, message or None, doc_id]))
 
 
 def is_done(db: Database, doc_id: str, config_key: str) -> bool:
@@ -113,6 +117,19 @@ class ExtractionRecord:
     n_model_calls: int
     n_cached_calls: int
     seconds: float
+    # The run_inputs row of a document extracted in this run ("ok" plus any ingest warning),
+    # stored with its results: one transaction per document instead of two.
+    input_ok: bool = False
+    input_message: str | None = None
+
+
+_CLAIM_COLUMNS = (
+    "claim_id", "extraction_id", "doc_id", "run_id", "idx", "status", "metric", "value", "low",
+    "high", "qualifier", "subject", "source", "source_norm", "location", "time_reference", "quote",
+    "span_start", "span_end", "spans", "reasons", "model", "strategy", "prompt_name",
+    "prompt_version", "schema_version",
+)
+_CHECK_COLUMNS = ("claim_id", "name", "passed", "detail")
 
 
 def save_document_result(
@@ -126,7 +143,50 @@ def save_document_result(
     """Store the document, its extraction, claims and checks atomically; returns extraction id."""
     extraction_id = uuid.uuid4().hex
     n_rejected = sum(1 for c in claims if c.status.value == "rejected")
-    with db.transaction() as con:
+    claim_rows = []
+    check_rows = []
+    for idx, v in enumerate(claims):
+        claim_id = f"{extraction_id}-{idx}"
+        c = v.claim
+        span = v.span
+        claim_rows.append(
+            [
+                claim_id,
+                extraction_id,
+                document.doc_id,
+                run_id,
+                idx,
+                v.status.value,
+                c.metric.value,
+                c.value,
+                c.low,
+                c.high,
+                c.qualifier.value,
+                c.subject,
+                c.source,
+                v.source_norm,
+                c.location,
+                c.time_reference,
+                c.quote,
+                span.start if span else None,
+                span.end if span else None,
+                json.dumps([s.model_dump() for s in v.spans]),
+                v.reasons,
+                v.provenance.model,
+                v.provenance.strategy,
+                v.provenance.prompt_name,
+                v.provenance.prompt_version,
+                v.provenance.schema_version,
+            ]
+        )
+        check_rows += [[claim_id, ch.name, ch.passed, ch.detail] for ch in v.checks]
+
+    def write(con: duckdb.DuckDBPyConnection) -> None:
+        if record.input_ok:
+            con.execute(
+                _INPUT_SQL,
+                [run_id, document.origin, "ok", record.input_message or None, document.doc_id],
+            )
         con.execute(
             "INSERT INTO documents (doc_id, origin, title, text, n_chars, warnings, published_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO NOTHING",
@@ -172,56 +232,8 @@ def save_document_result(
                 record.seconds,
             ],
         )
-        claim_rows = []
-        check_rows = []
-        for idx, v in enumerate(claims):
-            claim_id = f"{extraction_id}-{idx}"
-            c = v.claim
-            span = v.span
-            claim_rows.append(
-                [
-                    claim_id,
-                    extraction_id,
-                    document.doc_id,
-                    run_id,
-                    idx,
-                    v.status.value,
-                    c.metric.value,
-                    c.value,
-                    c.low,
-                    c.high,
-                    c.qualifier.value,
-                    c.subject,
-                    c.source,
-                    v.source_norm,
-                    c.location,
-                    c.time_reference,
-                    c.quote,
-                    span.start if span else None,
-                    span.end if span else None,
-                    json.dumps([s.model_dump() for s in v.spans]),
-                    v.reasons,
-                    v.provenance.model,
-                    v.provenance.strategy,
-                    v.provenance.prompt_name,
-                    v.provenance.prompt_version,
-                    v.provenance.schema_version,
-                ]
-            )
-            check_rows += [[claim_id, ch.name, ch.passed, ch.detail] for ch in v.checks]
-        if claim_rows:
-            con.executemany(
-                "INSERT INTO claims (claim_id, extraction_id, doc_id, run_id, idx, status, metric, "
-                "value, low, high, qualifier, subject, source, source_norm, location, "
-                "time_reference, quote, span_start, span_end, spans, reasons, model, strategy, "
-                "prompt_name, prompt_version, schema_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                claim_rows,
-            )
-        if check_rows:
-            con.executemany(
-                "INSERT INTO checks (claim_id, name, passed, detail) VALUES (?, ?, ?, ?)",
-                check_rows,
-            )
+        insert_rows(con, "claims", _CLAIM_COLUMNS, claim_rows)
+        insert_rows(con, "checks", _CHECK_COLUMNS, check_rows)
+
+    db.write(write)
     return extraction_id

@@ -109,7 +109,7 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
             location       VARCHAR,
             time_reference VARCHAR,
             quote          VARCHAR NOT NULL,
-            span_start     INTEGER,            -- first located span; NULL when the quote was not found
+            span_start     INTEGER,            -- first located span; NULL: the quote was not found
             span_end       INTEGER,
             spans          JSON,               -- every span of every repeated mention
             reasons        VARCHAR[],
@@ -128,8 +128,8 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
         );
         CREATE TABLE llm_calls (
             call_id           VARCHAR PRIMARY KEY,
-            request_hash      VARCHAR NOT NULL,  -- hash of all that decides the answer: the cache key
-            attempt           INTEGER NOT NULL,  -- 1 = first ask, 2.. = re-asks after a validation error
+            request_hash      VARCHAR NOT NULL,  -- hash of what decides the answer: the cache key
+            attempt           INTEGER NOT NULL,  -- 1 = first ask, 2.. = re-asks after bad answers
             backend           VARCHAR NOT NULL,
             model             VARCHAR NOT NULL,
             prompt_name       VARCHAR,
@@ -247,6 +247,15 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
         " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
     )
     row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def stored_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of a file, without writing to it (works on read-only connections)."""
+    try:
+        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    except duckdb.CatalogException:
+        return 0
     return int(row[0]) if row else 0
 
 

@@ -53,8 +53,39 @@ class MetricCues:
 
 # Words between a verb and its number that do not change what is counted ("sent around 300").
 _FILLER = frozenset(
-    "about around some approximately nearly almost roughly over estimated an a the at least more "
-    "than up to another as many of by had has have been were was only just".split()
+    [
+        "about",
+        "around",
+        "some",
+        "approximately",
+        "nearly",
+        "almost",
+        "roughly",
+        "over",
+        "estimated",
+        "an",
+        "a",
+        "the",
+        "at",
+        "least",
+        "more",
+        "than",
+        "up",
+        "to",
+        "another",
+        "as",
+        "many",
+        "of",
+        "by",
+        "had",
+        "has",
+        "have",
+        "been",
+        "were",
+        "was",
+        "only",
+        "just",
+    ]
 )
 _WORD = re.compile(r"[\w'’-]+")
 NOUN_WINDOW = 4
@@ -62,7 +93,8 @@ NOUN_WINDOW = 4
 
 def _governing_word(before: str) -> str:
     """The last word before a number once hedges and auxiliaries are skipped."""
-    for word in reversed(_WORD.findall(before)):
+    words: list[str] = _WORD.findall(before)
+    for word in reversed(words):
         if word.lower() not in _FILLER:
             return word
     return ""

@@ -200,7 +200,9 @@ class BatchRunner:
                     yield report
                     continue
                 assert item.document is not None
-                pending.add(pool.submit(self._process_one, run_id, item.document))
+                pending.add(
+                    pool.submit(self._process_one, run_id, item.document, item.origin, item.message)
+                )
                 # Bounded look-ahead: a huge feed is read as fast as the model consumes it.
                 if len(pending) >= self.workers * 2:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -230,10 +232,12 @@ class BatchRunner:
             )
         if item.message:
             log.warning("%s: %s", item.origin, item.message)
-        record_input(self.db, run_id, item.origin, "ok", item.message, doc.doc_id)
+        # Its run_inputs row is stored with its results: triage never waits for the store.
         return None
 
-    def _process_one(self, run_id: str, document: Document) -> DocumentReport:
+    def _process_one(
+        self, run_id: str, document: Document, origin: str, input_message: str = ""
+    ) -> DocumentReport:
         try:
             claims, report = extract_document(
                 self.strategy, document, self.topic, self.provenance, self.normalize_source
@@ -259,6 +263,8 @@ class BatchRunner:
                 n_model_calls=report.n_model_calls,
                 n_cached_calls=report.n_cached_calls,
                 seconds=report.seconds,
+                input_origin=origin,
+                input_message=input_message or None,
             ),
         )
         return report

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 from urllib.parse import urlparse
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from pipeline.backends.base import BackendError
 from pipeline.backends.instructed import InstructedBackend, ResponseFormat
@@ -57,12 +59,22 @@ class OpenAIBackend(InstructedBackend):
         super().__init__(
             name="openai",
             model=model,
-            create=self.client.chat.completions.create,
+            create=self._create,
             response_format=response_format or _default_format(base_url),
             max_concurrency=max_concurrency,
             extra_params={"seed": 0},
         )
         self.host = host
+
+    def _create(self, **kwargs: Any) -> ChatCompletion:
+        """POST the request as it is.
+
+        `client.chat.completions.create` first walks the whole request, messages and JSON schema
+        included, against the SDK's typed dicts to rename aliased keys: 3 ms of Python per call,
+        under the GIL, which with 16 documents in flight was a tenth of the CPU a document costs.
+        instructor hands over plain JSON with the wire names already.
+        """
+        return self.client.post("/chat/completions", body=kwargs, cast_to=ChatCompletion)
 
     def identity(self) -> dict[str, object]:
         # The same model name on two servers is not the same model.

@@ -7,7 +7,13 @@ import uuid
 from typing import Any
 
 from pipeline.backends.base import CallRecord, LLMRequest
-from pipeline.store.db import Database
+from pipeline.store.db import Database, Rows, Write
+
+_COLUMNS = (
+    "call_id", "request_hash", "attempt", "backend", "model", "prompt_name", "prompt_version",
+    "schema_name", "schema_version", "messages", "params", "response_raw", "parsed", "error",
+    "status", "prompt_tokens", "completion_tokens", "latency_ms", "run_id",
+)
 
 
 class CallLog:
@@ -17,15 +23,14 @@ class CallLog:
 
     def lookup(self, request_hash: str) -> dict[str, Any] | None:
         """The parsed answer of the latest successful call with this hash, if any."""
-        with self.db.lock:
-            row = self.db.con.execute(
-                "SELECT parsed FROM llm_calls WHERE request_hash = ? AND status = 'ok' "
-                "AND parsed IS NOT NULL ORDER BY created_at DESC LIMIT 1",
-                [request_hash],
-            ).fetchone()
-        if row is None:
+        rows = self.db.read(
+            "SELECT parsed FROM llm_calls WHERE request_hash = ? AND status = 'ok' "
+            "AND parsed IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+            [request_hash],
+        )
+        if not rows:
             return None
-        value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+        value = json.loads(rows[0][0]) if isinstance(rows[0][0], str) else rows[0][0]
         return value if isinstance(value, dict) else None
 
     def record(
@@ -36,7 +41,7 @@ class CallLog:
         request: LLMRequest,
         records: list[CallRecord],
     ) -> None:
-        """Store each attempt at once, in its own transaction: a later crash loses no call."""
+        """Store each attempt, committed before this returns: a later crash loses no call."""
         rows = [
             [
                 str(uuid.uuid4()),
@@ -61,14 +66,5 @@ class CallLog:
             ]
             for r in records
         ]
-        if not rows:
-            return
-        with self.db.transaction() as con:
-            con.executemany(
-                "INSERT INTO llm_calls (call_id, request_hash, attempt, backend, model, "
-                "prompt_name, prompt_version, schema_name, schema_version, messages, params, "
-                "response_raw, parsed, error, status, prompt_tokens, completion_tokens, "
-                "latency_ms, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, ?)",
-                rows,
-            )
+        if rows:
+            self.db.write(Write(rows=[Rows("llm_calls", _COLUMNS, rows)]))

@@ -13,9 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
-
-from pipeline.store.db import Database, insert_rows
+from pipeline.store.db import Database, Rows, Write
 from schemas.records import Document, ValidatedClaim
 
 
@@ -89,25 +87,23 @@ def finish_run(db: Database, run_id: str, status: str, counts: RunCounts) -> Non
         )
 
 
-_INPUT_SQL = (
-    "INSERT INTO run_inputs (run_id, origin, status, message, doc_id) VALUES (?, ?, ?, ?, ?)"
-)
+_INPUT_COLUMNS = ("run_id", "origin", "status", "message", "doc_id")
 
 
 def record_input(
     db: Database, run_id: str, origin: str, status: str, message: str, doc_id: str | None
 ) -> None:
-    db.write(lambda con: con.execute(_INPUT_SQL, [run_id, origin, status, message or None, doc_id]))
+    row = [run_id, origin, status, message or None, doc_id]
+    db.write(Write(rows=[Rows("run_inputs", _INPUT_COLUMNS, [row])]))
 
 
 def is_done(db: Database, doc_id: str, config_key: str) -> bool:
-    with db.lock:
-        row = db.con.execute(
-            "SELECT 1 FROM extractions WHERE doc_id = ? AND config_key = ? AND status = 'done' "
-            "LIMIT 1",
-            [doc_id, config_key],
-        ).fetchone()
-    return row is not None
+    # On the caller's own cursor: triage never waits behind the workers' writes.
+    rows = db.read(
+        "SELECT 1 FROM extractions WHERE doc_id = ? AND config_key = ? AND status = 'done' LIMIT 1",
+        [doc_id, config_key],
+    )
+    return bool(rows)
 
 
 @dataclass(frozen=True)
@@ -117,9 +113,9 @@ class ExtractionRecord:
     n_model_calls: int
     n_cached_calls: int
     seconds: float
-    # The run_inputs row of a document extracted in this run ("ok" plus any ingest warning),
-    # stored with its results: one transaction per document instead of two.
-    input_ok: bool = False
+    # Where this run read the document, if its run_inputs row ("ok", with any ingest warning)
+    # is to be stored with its results: the batch job's triage then writes nothing for it.
+    input_origin: str | None = None
     input_message: str | None = None
 
 
@@ -130,6 +126,12 @@ _CLAIM_COLUMNS = (
     "prompt_version", "schema_version",
 )
 _CHECK_COLUMNS = ("claim_id", "name", "passed", "detail")
+_DOCUMENT_COLUMNS = ("doc_id", "origin", "title", "text", "n_chars", "warnings", "published_at")
+_EXTRACTION_COLUMNS = (
+    "extraction_id", "doc_id", "config_key", "run_id", "model", "strategy", "topic",
+    "prompt_name", "prompt_version", "schema_version", "status", "error", "n_claims",
+    "n_rejected", "n_model_calls", "n_cached_calls", "seconds",
+)
 
 
 def save_document_result(
@@ -181,59 +183,39 @@ def save_document_result(
         )
         check_rows += [[claim_id, ch.name, ch.passed, ch.detail] for ch in v.checks]
 
-    def write(con: duckdb.DuckDBPyConnection) -> None:
-        if record.input_ok:
-            con.execute(
-                _INPUT_SQL,
-                [run_id, document.origin, "ok", record.input_message or None, document.doc_id],
-            )
-        con.execute(
-            "INSERT INTO documents (doc_id, origin, title, text, n_chars, warnings, published_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO NOTHING",
-            [
-                document.doc_id,
-                document.origin,
-                document.title,
-                document.text,
-                len(document.text),
-                document.warnings,
-                document.published_at,
-            ],
-        )
+    statements: list[tuple[str, list[Any]]] = []
+    if record.status == "done":
         # A failed retry must not hide the last good extraction.
-        if record.status == "done":
-            con.execute(
-                "UPDATE extractions SET status = 'superseded' "
-                "WHERE doc_id = ? AND config_key = ? AND status IN ('done', 'failed')",
-                [document.doc_id, config.key],
-            )
-        con.execute(
-            "INSERT INTO extractions (extraction_id, doc_id, config_key, run_id, model, strategy, "
-            "topic, prompt_name, prompt_version, schema_version, status, error, n_claims, "
-            "n_rejected, n_model_calls, n_cached_calls, seconds) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                extraction_id,
-                document.doc_id,
-                config.key,
-                run_id,
-                config.model,
-                config.strategy,
-                config.topic,
-                config.prompt_name,
-                config.prompt_version,
-                config.schema_version,
-                record.status,
-                record.error,
-                len(claims) - n_rejected,
-                n_rejected,
-                record.n_model_calls,
-                record.n_cached_calls,
-                record.seconds,
-            ],
-        )
-        insert_rows(con, "claims", _CLAIM_COLUMNS, claim_rows)
-        insert_rows(con, "checks", _CHECK_COLUMNS, check_rows)
-
-    db.write(write)
+        statements.append((
+            "UPDATE extractions SET status = 'superseded' "
+            "WHERE doc_id = ? AND config_key = ? AND status IN ('done', 'failed')",
+            [document.doc_id, config.key],
+        ))
+    rows = [
+        Rows(
+            "documents",
+            _DOCUMENT_COLUMNS,
+            [[
+                document.doc_id, document.origin, document.title, document.text,
+                len(document.text), document.warnings, document.published_at,
+            ]],
+            on_conflict="ON CONFLICT (doc_id) DO NOTHING",
+        ),
+        Rows(
+            "extractions",
+            _EXTRACTION_COLUMNS,
+            [[
+                extraction_id, document.doc_id, config.key, run_id, config.model,
+                config.strategy, config.topic, config.prompt_name, config.prompt_version,
+                config.schema_version, record.status, record.error, len(claims) - n_rejected,
+                n_rejected, record.n_model_calls, record.n_cached_calls, record.seconds,
+            ]],
+        ),
+        Rows("claims", _CLAIM_COLUMNS, claim_rows),
+        Rows("checks", _CHECK_COLUMNS, check_rows),
+    ]
+    if record.input_origin is not None:
+        input_row = [run_id, record.input_origin, "ok", record.input_message, document.doc_id]
+        rows.append(Rows("run_inputs", _INPUT_COLUMNS, [input_row]))
+    db.write(Write(statements, rows, key=("document", document.doc_id)))
     return extraction_id

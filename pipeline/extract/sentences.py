@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import pysbd
@@ -21,9 +21,16 @@ class Sentence:
 _PARAGRAPH = re.compile(r"[^\n]+")
 
 
-@cache
+_local = threading.local()
+
+
 def _segmenter() -> Any:
-    return pysbd.Segmenter(language="en", clean=False)
+    # One per thread: `Segmenter.segment` keeps the text it is splitting on the instance, so a
+    # shared one maps sentences against another thread's paragraph and silently drops them.
+    segmenter = getattr(_local, "segmenter", None)
+    if segmenter is None:
+        segmenter = _local.segmenter = pysbd.Segmenter(language="en", clean=False)
+    return segmenter
 
 
 def split_sentences(text: str) -> list[Sentence]:

@@ -46,33 +46,9 @@ def predictions(db: Database, summary: RunSummary) -> dict[str, list[PredictedCl
         [summary.config.key, summary.run_id],
     )
     out: dict[str, list[PredictedClaim]] = {}
-    for (
-        origin,
-        metric,
-        value,
-        low,
-        high,
-        qualifier,
-        source,
-        subject,
-        quote,
-        status,
-        _,
-    ) in result.rows:
-        out.setdefault(Path(origin).name, []).append(
-            PredictedClaim(
-                Path(origin).name,
-                metric,
-                value,
-                low,
-                high,
-                qualifier,
-                source,
-                subject,
-                quote,
-                status,
-            )
-        )
+    for origin, *fields, _idx in result.rows:
+        article = Path(origin).name
+        out.setdefault(article, []).append(PredictedClaim(article, *fields))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -22,10 +23,10 @@ from pipeline.store.writer import (
     ExtractionRecord,
     RunConfig,
     RunCounts,
+    document_result,
+    extraction_statuses,
     finish_run,
-    is_done,
     record_input,
-    save_document_result,
     start_run,
 )
 from schemas.claims import SCHEMA_VERSION
@@ -117,13 +118,24 @@ def extract_document(
     return claims, report
 
 
+@dataclass(frozen=True)
+class _ToExtract:
+    """A document triage sends to the workers."""
+
+    supersede: bool  # an earlier extraction of this configuration is to be marked superseded
+
+
 class BatchRunner:
     def __init__(self, db: Database, backend: Backend, options: RunOptions) -> None:
         self.db = db
         self.options = options
         self.topic = load_topic(options.topic)
         self.normalize_source = source_normalizer(self.topic)
-        self.calls = CallLog(db)
+        self.workers = max(1, min(options.concurrency, backend.max_concurrency))
+        # Several workers do not wait for their calls and results to be stored (a document is
+        # reported only once they are committed, which is what resuming needs). One worker
+        # waits: it gains nothing by going on, as the store's work would slow its next call.
+        self.calls = CallLog(db, wait=self.workers == 1)
         self.backend = CachedBackend(backend, self.calls, use_cache=options.use_cache)
         self.strategy = create_strategy(options.strategy, self.backend, self.topic)
         self.config = RunConfig(
@@ -142,7 +154,6 @@ class BatchRunner:
             prompt_version=self.config.prompt_version,
             schema_version=SCHEMA_VERSION,
         )
-        self.workers = max(1, min(options.concurrency, backend.max_concurrency))
 
     def run(
         self,
@@ -168,6 +179,7 @@ class BatchRunner:
             status = "interrupted"
             raise
         finally:
+            self.db.flush()  # documents in flight at an interrupt are stored whole
             summary.seconds = time.perf_counter() - started
             finish_run(self.db, run_id, status, summary.counts)
         return summary
@@ -195,14 +207,14 @@ class BatchRunner:
         try:
             pending: set[Future[DocumentReport]] = set()
             for item in items:
-                report = self._triage(run_id, item, seen)
-                if report is not None:
-                    yield report
+                triaged = self._triage(run_id, item, seen)
+                if isinstance(triaged, DocumentReport):
+                    yield triaged
                     continue
                 assert item.document is not None
-                pending.add(
-                    pool.submit(self._process_one, run_id, item.document, item.origin, item.message)
-                )
+                stored: Future[DocumentReport] = Future()
+                pool.submit(self._process_one, run_id, item, triaged, stored)
+                pending.add(stored)
                 # Bounded look-ahead: a huge feed is read as fast as the model consumes it.
                 if len(pending) >= self.workers * 2:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -214,8 +226,8 @@ class BatchRunner:
             # extracted while the user waits; those in flight finish and are stored whole.
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _triage(self, run_id: str, item: InputItem, seen: set[str]) -> DocumentReport | None:
-        """Bad input and finished documents are recorded here; None means: extract it."""
+    def _triage(self, run_id: str, item: InputItem, seen: set[str]) -> DocumentReport | _ToExtract:
+        """Bad input and finished documents are recorded here; the rest are to be extracted."""
         if item.status is not InputStatus.ok or item.document is None:
             record_input(self.db, run_id, item.origin, item.status.value, item.message, None)
             return DocumentReport(
@@ -224,7 +236,8 @@ class BatchRunner:
         doc = item.document
         duplicate = doc.doc_id in seen
         seen.add(doc.doc_id)
-        if duplicate or (not self.options.force and is_done(self.db, doc.doc_id, self.config.key)):
+        earlier = set() if duplicate else extraction_statuses(self.db, doc.doc_id, self.config.key)
+        if duplicate or (not self.options.force and "done" in earlier):
             message = "same text seen earlier in this run" if duplicate else "already extracted"
             record_input(self.db, run_id, item.origin, "skipped", message, doc.doc_id)
             return DocumentReport(
@@ -233,38 +246,81 @@ class BatchRunner:
         if item.message:
             log.warning("%s: %s", item.origin, item.message)
         # Its run_inputs row is stored with its results: triage never waits for the store.
-        return None
+        return _ToExtract(supersede=bool(earlier))
 
     def _process_one(
-        self, run_id: str, document: Document, origin: str, input_message: str = ""
-    ) -> DocumentReport:
+        self, run_id: str, item: InputItem, todo: _ToExtract, stored: Future[DocumentReport]
+    ) -> None:
+        """Extract a document and queue its results; `stored` gets the report once committed.
+
+        With several workers, this one moves on to the next document meanwhile: waiting for the
+        store took a third of each worker's time with 16 documents in flight (bench/README.md).
+        """
+        document = item.document
+        assert document is not None
         try:
-            claims, report = extract_document(
-                self.strategy, document, self.topic, self.provenance, self.normalize_source
+            try:
+                claims, report = extract_document(
+                    self.strategy, document, self.topic, self.provenance, self.normalize_source
+                )
+            except Exception as exc:  # one bad document must not stop the batch
+                log.exception("extraction failed for %s", document.origin)
+                claims = []
+                report = DocumentReport(
+                    origin=document.origin,
+                    status="failed",
+                    doc_id=document.doc_id,
+                    message=f"{type(exc).__name__}: {exc}",
+                )
+            _, result = document_result(
+                run_id,
+                document,
+                self.config,
+                claims,
+                ExtractionRecord(
+                    status=report.status,
+                    error=report.message or None,
+                    n_model_calls=report.n_model_calls,
+                    n_cached_calls=report.n_cached_calls,
+                    seconds=report.seconds,
+                    input_origin=item.origin,
+                    input_message=item.message or None,
+                    supersede=todo.supersede,
+                ),
             )
-        except Exception as exc:  # one bad document must not stop the batch
-            log.exception("extraction failed for %s", document.origin)
-            claims = []
-            report = DocumentReport(
-                origin=document.origin,
-                status="failed",
-                doc_id=document.doc_id,
-                message=f"{type(exc).__name__}: {exc}",
-            )
-        save_document_result(
-            self.db,
-            run_id,
-            document,
-            self.config,
-            claims,
-            ExtractionRecord(
-                status=report.status,
-                error=report.message or None,
-                n_model_calls=report.n_model_calls,
-                n_cached_calls=report.n_cached_calls,
-                seconds=report.seconds,
-                input_origin=origin,
-                input_message=input_message or None,
-            ),
-        )
-        return report
+            writes = [*self.calls.take_pending(), self.db.submit(result)]
+            if self.workers == 1:
+                wait(writes)
+        except BaseException as exc:  # e.g. the store is closed: the run must hear of it
+            self.calls.take_pending()
+            stored.set_exception(exc)
+            return
+        _when_all(writes, lambda: _settle(stored, report, writes))
+
+
+def _when_all(futures: list[Future[None]], callback: Callable[[], None]) -> None:
+    """Call `callback` once every future is done (in the thread that finishes the last)."""
+    remaining = len(futures)
+    lock = threading.Lock()
+
+    def one_done(_: Future[None]) -> None:
+        nonlocal remaining
+        with lock:
+            remaining -= 1
+            last = remaining == 0
+        if last:
+            callback()
+
+    for future in futures:
+        future.add_done_callback(one_done)
+
+
+def _settle(
+    stored: Future[DocumentReport], report: DocumentReport, writes: list[Future[None]]
+) -> None:
+    # A write that failed means the store is failing: the run stops, as it would on any error.
+    error = next((e for e in (w.exception() for w in writes) if e is not None), None)
+    if error is not None:
+        stored.set_exception(error)
+    else:
+        stored.set_result(report)

@@ -1,4 +1,5 @@
-"""The store's group commit: writes queued together share a transaction, never each other's fate."""
+"""The store's group commit: writes queued together share a transaction, never each other's fate;
+and the batch job, which does not wait for it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import pipeline.run as run_module
+from pipeline.backends.fake import FakeBackend, echo_responder
+from pipeline.run import BatchRunner, DocumentReport, RunOptions
 from pipeline.store.db import Database, Rows, Write, open_db
 from pipeline.store.writer import ExtractionRecord, RunConfig, is_done, save_document_result
 from schemas.records import Document
+from tests.batch_inputs import write_articles
 
 INPUT_COLUMNS = ("run_id", "origin", "status", "message", "doc_id")
 CONFIG = RunConfig("fake", "anchored", "1", "topic@1", "anchored_label", "1", "1")
@@ -142,3 +147,48 @@ def test_reads_do_not_wait_for_a_writer_holding_the_store(store: Database) -> No
     finally:
         released.set()
         holder.join(5)
+
+
+# The batch job queues each document's calls and results without waiting (several workers).
+
+
+def test_a_document_is_reported_only_once_its_calls_and_results_are_stored(
+    store: Database, tmp_path: Path
+) -> None:
+    write_articles(tmp_path / "in", 12)
+    backend = FakeBackend(echo_responder, delay_s=0.01, max_concurrency=4)
+    runner = BatchRunner(store, backend, RunOptions(concurrency=4))
+    seen: list[tuple[int, int, int]] = []
+
+    def check(report: DocumentReport) -> None:
+        (claims,) = store.read(
+            "SELECT count(*) FROM claims c JOIN extractions e USING (extraction_id) "
+            "WHERE e.doc_id = ? AND e.status = 'done'",
+            [report.doc_id],
+        )[0]
+        (inputs,) = store.read(
+            "SELECT count(*) FROM run_inputs WHERE doc_id = ? AND status = 'ok'", [report.doc_id]
+        )[0]
+        (calls,) = store.read("SELECT count(*) FROM llm_calls")[0]
+        seen.append((claims, inputs, calls))
+
+    summary = runner.run([tmp_path / "in"], progress=check)
+    assert runner.workers == 4 and summary.counts.n_documents == 12
+    assert [(claims, inputs) for claims, inputs, _ in seen] == [(1, 1)] * 12
+    # Each document's call is stored before the document is reported.
+    assert all(calls >= i + 1 for i, (_, _, calls) in enumerate(seen))
+
+
+def test_a_failing_store_stops_the_run(
+    store: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_articles(tmp_path / "in", 3)
+
+    def broken(*args: object, **kwargs: object) -> tuple[str, Write]:
+        return "x", Write(statements=[("INSERT INTO no_such_table VALUES (1)", [])])
+
+    monkeypatch.setattr(run_module, "document_result", broken)
+    backend = FakeBackend(echo_responder, max_concurrency=2)
+    with pytest.raises(duckdb.CatalogException):
+        BatchRunner(store, backend, RunOptions(concurrency=2)).run([tmp_path / "in"])
+    assert store.read("SELECT status FROM runs") == [("failed",)]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from concurrent.futures import Future
 from typing import Any
 
 from pipeline.backends.base import CallRecord, LLMRequest
@@ -17,9 +19,12 @@ _COLUMNS = (
 
 
 class CallLog:
-    def __init__(self, db: Database, run_id: str | None = None) -> None:
+    def __init__(self, db: Database, run_id: str | None = None, *, wait: bool = True) -> None:
         self.db = db
         self.run_id = run_id
+        # False: `record` queues the rows and returns (see `take_pending`).
+        self.wait = wait
+        self._local = threading.local()
 
     def lookup(self, request_hash: str) -> dict[str, Any] | None:
         """The parsed answer of the latest successful call with this hash, if any."""
@@ -41,7 +46,11 @@ class CallLog:
         request: LLMRequest,
         records: list[CallRecord],
     ) -> None:
-        """Store each attempt, committed before this returns: a later crash loses no call."""
+        """Store each attempt, committed before this returns: a later crash loses no call.
+
+        With `wait=False` the rows are only queued, ahead of anything this thread stores next,
+        and committed within one group commit; `take_pending` hands over their futures.
+        """
         rows = [
             [
                 str(uuid.uuid4()),
@@ -66,5 +75,23 @@ class CallLog:
             ]
             for r in records
         ]
-        if rows:
-            self.db.write(Write(rows=[Rows("llm_calls", _COLUMNS, rows)]))
+        if not rows:
+            return
+        write = Write(rows=[Rows("llm_calls", _COLUMNS, rows)])
+        if self.wait:
+            self.db.write(write)
+        else:
+            self._pending().append(self.db.submit(write))
+
+    def take_pending(self) -> list[Future[None]]:
+        """The queued writes of this thread's calls since it last asked (`wait=False`)."""
+        pending = self._pending()
+        taken = list(pending)
+        pending.clear()
+        return taken
+
+    def _pending(self) -> list[Future[None]]:
+        if not hasattr(self._local, "pending"):
+            self._local.pending = []
+        pending: list[Future[None]] = self._local.pending
+        return pending

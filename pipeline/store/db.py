@@ -6,6 +6,7 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Hashable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,23 +44,35 @@ class Write:
     key: Hashable | None = None
 
 
+# A committer thread with nothing to do for this long ends (the next write starts one).
+COMMITTER_IDLE_S = 2.0
+
+
 class _Job:
     def __init__(self, write: Write) -> None:
         self.write = write
+        self.future: Future[None] = Future()
         self.finished = False
         self.error: Exception | None = None
+
+    def settle(self) -> None:
+        if self.error is not None:
+            self.future.set_exception(self.error)
+        else:
+            self.future.set_result(None)
 
 
 class Database:
     """A DuckDB connection shared by worker threads.
 
     DuckDB connections are not safe to use from several threads at once, so statements on `con`
-    run under `lock`. A DuckDB statement costs a millisecond or more, a commit a few, and each
-    statement gives up the GIL and must win it back from the busy worker threads; with 16
-    documents in flight, one transaction of ten statements per document made the store the
-    bottleneck. So `write` commits the writes that queue up while another commits in one
-    transaction with one INSERT per table (group commit), and `read` queries run on a cursor of
-    their own per thread, without waiting for the writers.
+    run under `lock`. A DuckDB statement costs a millisecond or more, and each gives up the GIL
+    and must win it back from busy worker threads: with 16 documents in flight, committing each
+    write on its own made the store the bottleneck, and waiting for it took a third of each
+    worker's time (bench/README.md). So writes go through one committer thread, which commits
+    all writes queued meanwhile in one transaction with one INSERT per table (group commit);
+    `write` waits for that, `submit` does not. `read` queries run on a cursor of their own per
+    thread, without waiting for the writers.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
@@ -67,7 +80,9 @@ class Database:
         self.path = path
         self.lock = threading.RLock()
         self._queue: deque[_Job] = deque()
-        self._queue_lock = threading.Lock()
+        self._queue_changed = threading.Condition()
+        self._committer: threading.Thread | None = None
+        self._closing = False
         self._local = threading.local()
         self._cursors: dict[threading.Thread, duckdb.DuckDBPyConnection] = {}
 
@@ -106,32 +121,62 @@ class Database:
         return cursor.execute(sql, list(params)).fetchall()
 
     def write(self, write: Write) -> None:
-        """Store `write` atomically; it is committed when this returns.
-
-        Writes that other threads submit meanwhile share the transaction. If any of them fails,
-        each is redone in a transaction of its own, so one bad write never loses another.
-        """
-        if self._in_transaction():
+        """Store `write` atomically; it is committed when this returns."""
+        if self._in_transaction():  # inside this thread's `transaction()`: part of it
             with self.lock:
                 _execute(self.con, [write])
             return
+        self.submit(write).result()
+
+    def submit(self, write: Write) -> Future[None]:
+        """Queue `write` to be stored atomically; the future is done once it is committed.
+
+        Writes are committed in the order they are submitted. If one write of a shared
+        transaction fails, each is redone in a transaction of its own, so a bad write never loses
+        another; its future then holds the error and nothing of it is stored.
+        """
         job = _Job(write)
-        with self._queue_lock:
+        with self._queue_changed:
+            if self._closing:
+                raise RuntimeError("the database is closed")
             self._queue.append(job)
-        with self.lock:
-            if not job.finished:  # else an earlier holder of the lock committed it for us
-                self._commit(self._take_batch())
-        if job.error is not None:
-            raise job.error
+            if self._committer is None:
+                self._committer = threading.Thread(
+                    target=self._commit_loop, name="spanfact-store", daemon=True
+                )
+                self._committer.start()
+            self._queue_changed.notify()
+        return job.future
+
+    def flush(self) -> None:
+        """Wait until every write submitted so far is committed (or has failed)."""
+        if self._committer is not None:
+            self.submit(Write()).result()
+
+    def _commit_loop(self) -> None:
+        while True:
+            with self._queue_changed:
+                if not self._queue and not self._closing:
+                    self._queue_changed.wait(COMMITTER_IDLE_S)
+                if not self._queue:
+                    # Closing, or idle: the next `submit` starts a new committer.
+                    self._committer = None
+                    return
+            with self.lock:
+                # Taken once the lock is ours: writes queued while we waited join this commit.
+                batch = self._take_batch()
+                self._commit(batch)
+            for job in batch:
+                job.settle()
 
     def _take_batch(self) -> list[_Job]:
         batch: list[_Job] = []
         keys: set[Hashable] = set()
-        with self._queue_lock:
+        with self._queue_changed:
             while self._queue:
                 key = self._queue[0].write.key
                 if key is not None and key in keys:
-                    break  # left for the next holder of the lock
+                    break  # left for the next commit
                 if key is not None:
                     keys.add(key)
                 batch.append(self._queue.popleft())
@@ -140,15 +185,14 @@ class Database:
     def _commit(self, batch: list[_Job]) -> None:
         self._local.depth = 1
         try:
-            if len(batch) == 1 or not self._run(batch):
-                for job in batch:
+            jobs = [job for job in batch if job.write.statements or job.write.rows]
+            if jobs and not self._run(jobs):
+                for job in jobs:  # one failed: each on its own, so the others are stored
                     self._run([job])
-        except BaseException as exc:  # an interrupt: the other threads' writes are not stored
+        except BaseException as exc:  # not a database error: no write of this batch is stored
             for job in batch:
                 if not job.finished:
-                    job.error = RuntimeError(f"write abandoned: {type(exc).__name__}")
-                    job.finished = True
-            raise
+                    job.error = RuntimeError(f"write abandoned: {type(exc).__name__}: {exc}")
         finally:
             self._local.depth = 0
 
@@ -165,13 +209,21 @@ class Database:
                 return False
             jobs[0].error = exc
         except BaseException:
-            self.con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("ROLLBACK")
             raise
         for job in jobs:
             job.finished = True
         return True
 
     def close(self) -> None:
+        """Store every write submitted so far, then close the connection."""
+        with self._queue_changed:
+            self._closing = True
+            self._queue_changed.notify()
+            committer = self._committer
+        if committer is not None and committer is not threading.current_thread():
+            committer.join()
         with self.lock:
             for cursor in self._cursors.values():
                 cursor.close()

@@ -97,13 +97,19 @@ def record_input(
     db.write(Write(rows=[Rows("run_inputs", _INPUT_COLUMNS, [row])]))
 
 
-def is_done(db: Database, doc_id: str, config_key: str) -> bool:
+def extraction_statuses(db: Database, doc_id: str, config_key: str) -> set[str]:
+    """Which of 'done' and 'failed' the document's current extractions of a configuration are."""
     # On the caller's own cursor: triage never waits behind the workers' writes.
     rows = db.read(
-        "SELECT 1 FROM extractions WHERE doc_id = ? AND config_key = ? AND status = 'done' LIMIT 1",
+        "SELECT DISTINCT status FROM extractions "
+        "WHERE doc_id = ? AND config_key = ? AND status IN ('done', 'failed')",
         [doc_id, config_key],
     )
-    return bool(rows)
+    return {status for (status,) in rows}
+
+
+def is_done(db: Database, doc_id: str, config_key: str) -> bool:
+    return "done" in extraction_statuses(db, doc_id, config_key)
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,9 @@ class ExtractionRecord:
     # is to be stored with its results: the batch job's triage then writes nothing for it.
     input_origin: str | None = None
     input_message: str | None = None
+    # False when the caller knows there is no earlier extraction of this configuration to mark
+    # superseded: the UPDATE is the one statement a group commit runs per document.
+    supersede: bool = True
 
 
 _CLAIM_COLUMNS = (
@@ -143,6 +152,19 @@ def save_document_result(
     record: ExtractionRecord,
 ) -> str:
     """Store the document, its extraction, claims and checks atomically; returns extraction id."""
+    extraction_id, write = document_result(run_id, document, config, claims, record)
+    db.write(write)
+    return extraction_id
+
+
+def document_result(
+    run_id: str,
+    document: Document,
+    config: RunConfig,
+    claims: list[ValidatedClaim],
+    record: ExtractionRecord,
+) -> tuple[str, Write]:
+    """A new extraction id, and the write that stores the document's results atomically."""
     extraction_id = uuid.uuid4().hex
     n_rejected = sum(1 for c in claims if c.status.value == "rejected")
     claim_rows = []
@@ -184,7 +206,7 @@ def save_document_result(
         check_rows += [[claim_id, ch.name, ch.passed, ch.detail] for ch in v.checks]
 
     statements: list[tuple[str, list[Any]]] = []
-    if record.status == "done":
+    if record.status == "done" and record.supersede:
         # A failed retry must not hide the last good extraction.
         statements.append((
             "UPDATE extractions SET status = 'superseded' "
@@ -217,5 +239,4 @@ def save_document_result(
     if record.input_origin is not None:
         input_row = [run_id, record.input_origin, "ok", record.input_message, document.doc_id]
         rows.append(Rows("run_inputs", _INPUT_COLUMNS, [input_row]))
-    db.write(Write(statements, rows, key=("document", document.doc_id)))
-    return extraction_id
+    return extraction_id, Write(statements, rows, key=("document", document.doc_id))

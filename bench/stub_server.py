@@ -195,9 +195,9 @@ class StubStats:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    # The default backlog of 5 drops connection attempts when 16 clients connect at once, and
-    # each dropped SYN costs the client a 1 s retransmit: a stall that would look like the
-    # pipeline's fault.
+    # The default listen backlog (5) can overflow when 16 clients connect at once, and a dropped
+    # connection attempt costs the client a retransmit of a second: a stall that would look like
+    # the pipeline's fault.
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], delay_s: float) -> None:
@@ -393,7 +393,7 @@ class StubProcess:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        proc.send_signal(signal.SIGINT)
+        proc.terminate()  # SIGTERM: SIGINT is ignored by children of non-interactive shells
         try:
             proc.communicate(timeout=5)
         except subprocess.TimeoutExpired:
@@ -412,6 +412,10 @@ class StubProcess:
         self.stop()
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.stub_server", description=__doc__.split("\n\n")[0] if __doc__ else ""
@@ -421,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=DEFAULT_DELAY_S, help="seconds per answer")
     args = parser.parse_args(argv)
     stub = StubServer(delay_s=args.delay, host=args.host, port=args.port)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does, stats printed
     print(f"stub serving on {stub.base_url} (delay {args.delay * 1000:.0f} ms); Ctrl-C stops it")
     print(f"  OPENAI_BASE_URL={stub.base_url} spanfact run ... --model openai:stub")
     sys.stdout.flush()

@@ -18,6 +18,7 @@ opening the database and, with `--via cli`, the process start-up.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import subprocess
 import sys
@@ -182,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the stub in a child process (default), or in a thread of this "
                         "one, where it competes with the pipeline for the GIL")
     args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
     levels = [int(x) for x in args.concurrency.split(",") if x.strip()]
     if len(levels) < 2:
         parser.error("--concurrency needs at least two levels, e.g. 1,16")

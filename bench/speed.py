@@ -15,6 +15,7 @@ Slow: about a minute per article for `anchored` on 2 cores, more for `whole`.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import tempfile
 import time
@@ -132,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
     parser.add_argument("--model", default="local", help=MODEL_HELP)
     args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
     paths = article_paths(args.articles, args.limit)
     if not paths:
         parser.error(f"no articles in {args.articles}")

@@ -9,10 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openai._utils import maybe_transform
+from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
 
 from bench.stub_server import StubServer, answer_for
+from pipeline.backends.fake import FakeBackend, echo_responder
+from pipeline.backends.instructed import ResponseFormat
 from pipeline.backends.registry import create_backend
+from pipeline.extract import create_strategy
 from pipeline.extract.anchored import labels_model
+from pipeline.prompts import load_topic
 from pipeline.run import BatchRunner, RunOptions, RunSummary
 from pipeline.store.db import Database, open_db
 from schemas.claims import ClaimList
@@ -116,3 +122,19 @@ def test_the_stub_refuses_a_request_without_a_schema(stub: StubServer) -> None:
         urllib.request.urlopen(request, timeout=5)
     assert refused.value.code == 400
     assert "no JSON schema" in json.loads(refused.value.read())["error"]["message"]
+
+
+@pytest.mark.parametrize("fmt", list(ResponseFormat))
+@pytest.mark.parametrize("strategy", ["anchored", "whole"])
+def test_the_posted_request_is_what_the_sdks_create_would_send(
+    fmt: ResponseFormat, strategy: str
+) -> None:
+    # OpenAIBackend skips the SDK's typed-dict transform (bench/README.md); that is only safe
+    # while the transform leaves spanfact's requests as they are.
+    fake = FakeBackend(echo_responder, response_format=fmt)
+    fake._extra_params = {"seed": 0}  # what OpenAIBackend adds
+    create_strategy(strategy, fake, load_topic()).extract(
+        "Ukraine's army said 300 Russian soldiers were killed near Kursk, and 40 were captured."
+    )
+    sent = fake.calls[0]
+    assert maybe_transform(sent, CompletionCreateParamsNonStreaming) == sent

@@ -2,8 +2,9 @@
 
 Each strategy runs over the articles with a fresh database and no response cache, one article at
 a time (the embedded model serves one request at a time), and prints per article and in total:
-wall seconds, model calls (attempts, re-asks included), prompt and completion tokens from the
-`llm_calls` table, and claims stored (verified) and rejected. Loading the model is timed apart.
+wall seconds, model calls (answered attempts, re-asks included), prompt and completion tokens (from
+the run's reports, checked against the `llm_calls` table), and claims stored (verified) and
+rejected. Loading the model is timed apart.
 
 Slow: about a minute per article for `anchored` on 2 cores, more for `whole`.
 

@@ -149,7 +149,7 @@ def execute_run(
             raise typer.Exit(130) from None
     if not quiet:
         _print_summary(summary)
-        _print_facts(facts_of_run(db, summary.run_id))
+        _print_facts(facts_of_run(db, summary.run_id, summary.config.key))
     db.close()
     return summary
 

@@ -25,8 +25,12 @@ def query(db: Database, sql: str, params: list[Any] | None = None) -> QueryResul
     return QueryResult(columns, rows)
 
 
-def facts_of_run(db: Database, run_id: str) -> QueryResult:
-    """Verified claims of every document this run touched, including ones done earlier."""
+def facts_of_run(db: Database, run_id: str, config_key: str) -> QueryResult:
+    """Verified claims of every document this run touched, including ones done earlier.
+
+    Only the run's own configuration counts: an older strategy version's extraction of the
+    same document would list its figures twice.
+    """
     return query(
         db,
         """
@@ -35,14 +39,11 @@ def facts_of_run(db: Database, run_id: str) -> QueryResult:
         FROM claims c
         JOIN extractions e USING (extraction_id)
         JOIN documents d ON d.doc_id = c.doc_id
-        JOIN runs r ON r.run_id = ?
-        WHERE c.status = 'verified' AND e.status = 'done'
-          AND e.model = r.model AND e.strategy = r.strategy
-          AND e.prompt_version = r.prompt_version AND e.schema_version = r.schema_version
+        WHERE c.status = 'verified' AND e.status = 'done' AND e.config_key = ?
           AND c.doc_id IN (SELECT doc_id FROM run_inputs WHERE run_id = ? AND doc_id IS NOT NULL)
         ORDER BY d.origin, c.span_start
         """,
-        [run_id, run_id],
+        [config_key, run_id],
     )
 
 

@@ -21,9 +21,15 @@ except ImportError:  # pragma: no cover
     import httpx  # type: ignore[no-redef]
 
 
+HERE = Path(__file__).resolve().parent
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The hook sees every collected test; mark only this folder's, so that
+    # `-m "not integration"` still runs the unit tests.
     for item in items:
-        item.add_marker(pytest.mark.integration)
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,12 @@ _ENV = jinja2.Environment(
 )
 
 
+@cache
+def _compiled(source: str) -> jinja2.Template:
+    # Parsing a template costs milliseconds; a run renders the same few thousands of times.
+    return _ENV.from_string(source)
+
+
 class PromptError(ValueError):
     """A prompt or topic file is missing or malformed."""
 
@@ -43,11 +49,11 @@ class PromptTemplate:
         self, system_vars: dict[str, Any], user_vars: dict[str, Any]
     ) -> list[dict[str, str]]:
         """System and examples first, so every call of a run shares one cacheable prefix."""
-        out = [{"role": "system", "content": _ENV.from_string(self.system).render(**system_vars)}]
+        out = [{"role": "system", "content": _compiled(self.system).render(**system_vars)}]
         for ex in self.examples:
             out.append({"role": "user", "content": ex.user.strip()})
             out.append({"role": "assistant", "content": ex.assistant.strip()})
-        out.append({"role": "user", "content": _ENV.from_string(self.user).render(**user_vars)})
+        out.append({"role": "user", "content": _compiled(self.user).render(**user_vars)})
         return out
 
 

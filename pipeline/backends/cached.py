@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from pipeline.backends.base import Backend, LLMRequest, LLMResult
 from pipeline.store.calls import CallLog
@@ -15,12 +16,18 @@ from pipeline.store.calls import CallLog
 log = logging.getLogger(__name__)
 
 
+@cache
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    # Response models are classes created once (dynamic ones are cached where they are built).
+    return model.model_json_schema()
+
+
 def request_hash(backend: Backend, request: LLMRequest) -> str:
     """A hash of everything that decides the answer: model, messages, schema, parameters."""
     payload = {
         "identity": backend.identity(),
         "messages": request.messages,
-        "schema": request.response_model.model_json_schema(),
+        "schema": _schema(request.response_model),
         "schema_name": request.schema_name,
         "schema_version": request.schema_version,
         "prompt": [request.prompt_name, request.prompt_version],

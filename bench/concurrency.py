@@ -127,8 +127,9 @@ def run_in_process(inputs: list[Path], db_path: Path, concurrency: int) -> tuple
     """Wall seconds of `BatchRunner.run` and its worker count."""
     db = open_db(db_path)
     try:
-        options = RunOptions(strategy="anchored", use_cache=False, concurrency=concurrency,
-                             command="bench")
+        options = RunOptions(
+            strategy="anchored", use_cache=False, concurrency=concurrency, command="bench"
+        )
         runner = BatchRunner(db, create_backend(MODEL), options)
         started = time.perf_counter()
         runner.run([str(p) for p in inputs])
@@ -140,8 +141,19 @@ def run_in_process(inputs: list[Path], db_path: Path, concurrency: int) -> tuple
 def run_cli(inputs: list[Path], db_path: Path, concurrency: int) -> tuple[float, int]:
     """Wall seconds of `spanfact run` as a subprocess (start-up included)."""
     command = [
-        sys.executable, "-m", "pipeline", "run", *[str(p) for p in inputs], "--db", str(db_path),
-        "--model", MODEL, "--no-cache", "--concurrency", str(concurrency), "--quiet",
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        *[str(p) for p in inputs],
+        "--db",
+        str(db_path),
+        "--model",
+        MODEL,
+        "--no-cache",
+        "--concurrency",
+        str(concurrency),
+        "--quiet",
     ]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -163,25 +175,51 @@ def measure(
         done, failed, claims, calls, mean_ms, run_seconds = _store_figures(db)
     finally:
         db.close()
-    return Timing(concurrency, workers, seconds, done, failed, claims, calls, mean_ms,
-                  stub.stats.max_in_flight, run_seconds)
+    return Timing(
+        concurrency,
+        workers,
+        seconds,
+        done,
+        failed,
+        claims,
+        calls,
+        mean_ms,
+        stub.stats.max_in_flight,
+        run_seconds,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.concurrency", description=__doc__)
     parser.add_argument("--docs", type=int, default=200, help="synthetic articles (default 200)")
     parser.add_argument("--delay", type=float, default=0.2, help="stub seconds per answer")
-    parser.add_argument("--concurrency", default="1,16",
-                        help="comma-separated levels; the ratio is first / last (default 1,16)")
-    parser.add_argument("--min-ratio", type=float, default=10.0,
-                        help="exit 1 when time(first) / time(last) is below this (default 10)")
-    parser.add_argument("--response-format", default="llamacpp",
-                        choices=("llamacpp", "json_schema", "json_object"))
-    parser.add_argument("--via", default="runner", choices=("runner", "cli"),
-                        help="BatchRunner in this process, or `spanfact run` subprocesses")
-    parser.add_argument("--stub", default="process", choices=("process", "thread"),
-                        help="run the stub in a child process (default), or in a thread of this "
-                        "one, where it competes with the pipeline for the GIL")
+    parser.add_argument(
+        "--concurrency",
+        default="1,16",
+        help="comma-separated levels; the ratio is first / last (default 1,16)",
+    )
+    parser.add_argument(
+        "--min-ratio",
+        type=float,
+        default=10.0,
+        help="exit 1 when time(first) / time(last) is below this (default 10)",
+    )
+    parser.add_argument(
+        "--response-format", default="llamacpp", choices=("llamacpp", "json_schema", "json_object")
+    )
+    parser.add_argument(
+        "--via",
+        default="runner",
+        choices=("runner", "cli"),
+        help="BatchRunner in this process, or `spanfact run` subprocesses",
+    )
+    parser.add_argument(
+        "--stub",
+        default="process",
+        choices=("process", "thread"),
+        help="run the stub in a child process (default), or in a thread of this "
+        "one, where it competes with the pipeline for the GIL",
+    )
     args = parser.parse_args(argv)
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
@@ -189,21 +227,27 @@ def main(argv: list[str] | None = None) -> int:
     if len(levels) < 2:
         parser.error("--concurrency needs at least two levels, e.g. 1,16")
 
-    stub = StubProcess(delay_s=args.delay) if args.stub == "process" else StubServer(
-        delay_s=args.delay
+    stub = (
+        StubProcess(delay_s=args.delay)
+        if args.stub == "process"
+        else StubServer(delay_s=args.delay)
     )
     with tempfile.TemporaryDirectory(prefix="spanfact-bench-") as tmp, stub:
         workdir = Path(tmp)
         inputs = write_documents(workdir / "docs", args.docs)
         # Subprocesses inherit these; a real API key is never sent, even to loopback.
-        os.environ.update({
-            "OPENAI_BASE_URL": stub.base_url,
-            "OPENAI_API_KEY": "stub",
-            "SPANFACT_RESPONSE_FORMAT": args.response_format,
-        })
-        print(f"{args.docs} documents; stub ({args.stub}) at {stub.base_url} answering after "
-              f"{args.delay * 1000:.0f} ms; response format {args.response_format}; "
-              f"via {args.via}; {os.cpu_count()} CPUs")
+        os.environ.update(
+            {
+                "OPENAI_BASE_URL": stub.base_url,
+                "OPENAI_API_KEY": "stub",
+                "SPANFACT_RESPONSE_FORMAT": args.response_format,
+            }
+        )
+        print(
+            f"{args.docs} documents; stub ({args.stub}) at {stub.base_url} answering after "
+            f"{args.delay * 1000:.0f} ms; response format {args.response_format}; "
+            f"via {args.via}; {os.cpu_count()} CPUs"
+        )
         if args.via == "runner":
             # Imports, pysbd's segmenter and pydantic schemas are built once per process; warm
             # them up so the first timed level does not pay for them.
@@ -211,21 +255,29 @@ def main(argv: list[str] | None = None) -> int:
         timings = [measure(stub, inputs, workdir, c, args.via) for c in levels]
 
     ideal = args.docs * args.delay
-    print(f"\n{'conc':>5} {'workers':>7} {'wall s':>8} {'run s':>7} {'docs/s':>8} {'done':>5} "
-          f"{'failed':>6} {'claims':>6} {'calls':>6} {'call ms':>8} {'in flight':>9}")
+    print(
+        f"\n{'conc':>5} {'workers':>7} {'wall s':>8} {'run s':>7} {'docs/s':>8} {'done':>5} "
+        f"{'failed':>6} {'claims':>6} {'calls':>6} {'call ms':>8} {'in flight':>9}"
+    )
     for t in timings:
-        print(f"{t.concurrency:>5} {t.workers:>7} {t.seconds:>8.2f} {t.run_seconds:>7.2f} "
-              f"{t.docs_per_s:>8.1f} {t.docs_done:>5} {t.docs_failed:>6} {t.claims_verified:>6} "
-              f"{t.model_calls:>6} {t.mean_call_ms:>8.1f} {t.max_in_flight:>9}")
+        print(
+            f"{t.concurrency:>5} {t.workers:>7} {t.seconds:>8.2f} {t.run_seconds:>7.2f} "
+            f"{t.docs_per_s:>8.1f} {t.docs_done:>5} {t.docs_failed:>6} {t.claims_verified:>6} "
+            f"{t.model_calls:>6} {t.mean_call_ms:>8.1f} {t.max_in_flight:>9}"
+        )
     first, last = timings[0], timings[-1]
     ratio = first.timed / last.timed if last.timed > 0 else float("inf")
-    print(f"\nspeed-up {first.concurrency} -> {last.concurrency}: {ratio:.1f}x "
-          f"(floor {args.min_ratio:g}x; pure latency would take {ideal:.1f} s serially, "
-          f"{ideal / min(last.workers, args.docs):.1f} s with {last.workers} workers)")
+    print(
+        f"\nspeed-up {first.concurrency} -> {last.concurrency}: {ratio:.1f}x "
+        f"(floor {args.min_ratio:g}x; pure latency would take {ideal:.1f} s serially, "
+        f"{ideal / min(last.workers, args.docs):.1f} s with {last.workers} workers)"
+    )
     for c in (first, last):
         overhead = c.timed / args.docs - args.delay / max(1, min(c.workers, args.docs))
-        print(f"  concurrency {c.concurrency}: {c.timed / args.docs * 1000:.1f} ms per document, "
-              f"{overhead * 1000:.1f} ms of it not waiting for the model")
+        print(
+            f"  concurrency {c.concurrency}: {c.timed / args.docs * 1000:.1f} ms per document, "
+            f"{overhead * 1000:.1f} ms of it not waiting for the model"
+        )
 
     problems = [
         f"concurrency {t.concurrency}: {t.docs_done} done, {t.docs_failed} failed, "

@@ -106,31 +106,47 @@ def measure(backend: Backend, strategy: str, paths: list[Path], workdir: Path) -
     cost = StrategyCost(strategy, seconds, articles)
     # The reports count answered attempts; the log also holds attempts that got no answer.
     if (cost.total("prompt_tokens"), cost.total("completion_tokens")) != (logged[1], logged[2]):
-        print(f"  note: llm_calls holds {logged[0]} attempts, {logged[1]} prompt and {logged[2]} "
-              "completion tokens (failed attempts included)")
+        print(
+            f"  note: llm_calls holds {logged[0]} attempts, {logged[1]} prompt and {logged[2]} "
+            "completion tokens (failed attempts included)"
+        )
     return cost
 
 
 def print_cost(cost: StrategyCost) -> None:
     n = len(cost.articles) or 1
     print(f"\n{cost.strategy}: {len(cost.articles)} articles in {cost.seconds:.1f} s")
-    print(f"  {'article':<28} {'status':<7} {'s':>7} {'calls':>5} {'prompt tok':>10} "
-          f"{'compl tok':>9} {'claims':>6} {'rejected':>8}")
+    print(
+        f"  {'article':<28} {'status':<7} {'s':>7} {'calls':>5} {'prompt tok':>10} "
+        f"{'compl tok':>9} {'claims':>6} {'rejected':>8}"
+    )
     for a in cost.articles:
-        print(f"  {a.name:<28} {a.status:<7} {a.seconds:>7.1f} {a.calls:>5} "
-              f"{a.prompt_tokens:>10} {a.completion_tokens:>9} {a.claims:>6} {a.rejected:>8}")
-    print(f"  per article: {cost.seconds / n:.1f} s, {cost.total('calls') / n:.1f} model calls, "
-          f"{cost.total('prompt_tokens') / n:.0f} prompt + "
-          f"{cost.total('completion_tokens') / n:.0f} completion tokens")
+        print(
+            f"  {a.name:<28} {a.status:<7} {a.seconds:>7.1f} {a.calls:>5} "
+            f"{a.prompt_tokens:>10} {a.completion_tokens:>9} {a.claims:>6} {a.rejected:>8}"
+        )
+    print(
+        f"  per article: {cost.seconds / n:.1f} s, {cost.total('calls') / n:.1f} model calls, "
+        f"{cost.total('prompt_tokens') / n:.0f} prompt + "
+        f"{cost.total('completion_tokens') / n:.0f} completion tokens"
+    )
     print(f"  stored: {cost.total('claims')} claims verified, {cost.total('rejected')} rejected")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__)
-    parser.add_argument("--strategy", choices=STRATEGIES, action="append",
-                        help="repeatable; default: every strategy")
-    parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES,
-                        help="folder of articles (default data/articles)")
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        action="append",
+        help="repeatable; default: every strategy",
+    )
+    parser.add_argument(
+        "--articles",
+        type=Path,
+        default=DEFAULT_ARTICLES,
+        help="folder of articles (default data/articles)",
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
     parser.add_argument("--model", default="local", help=MODEL_HELP)
     args = parser.parse_args(argv)
@@ -144,8 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     backend = create_backend(args.model)
     # The embedded model loads on first use; load it here so no article pays for it.
     getattr(backend, "llm", None)
-    print(f"{backend.model}: ready in {time.perf_counter() - started:.1f} s (not counted); "
-          f"{len(paths)} articles from {args.articles}")
+    print(
+        f"{backend.model}: ready in {time.perf_counter() - started:.1f} s (not counted); "
+        f"{len(paths)} articles from {args.articles}"
+    )
     with tempfile.TemporaryDirectory(prefix="spanfact-speed-") as tmp:
         for strategy in args.strategy or list(STRATEGIES):
             print_cost(measure(backend, strategy, paths, Path(tmp)))

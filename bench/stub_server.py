@@ -373,8 +373,15 @@ class StubProcess:
         if self._proc is not None:
             return self.base_url
         command = [
-            sys.executable, "-m", "bench.stub_server", "--host", self.host,
-            "--port", str(self.port), "--delay", str(self.delay_s),
+            sys.executable,
+            "-m",
+            "bench.stub_server",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--delay",
+            str(self.delay_s),
         ]
         root = Path(__file__).resolve().parent.parent
         self._proc = subprocess.Popen(

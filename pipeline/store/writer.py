@@ -129,17 +129,53 @@ class ExtractionRecord:
 
 
 _CLAIM_COLUMNS = (
-    "claim_id", "extraction_id", "doc_id", "run_id", "idx", "status", "metric", "value", "low",
-    "high", "qualifier", "subject", "source", "source_norm", "location", "time_reference", "quote",
-    "span_start", "span_end", "spans", "reasons", "model", "strategy", "prompt_name",
-    "prompt_version", "schema_version",
+    "claim_id",
+    "extraction_id",
+    "doc_id",
+    "run_id",
+    "idx",
+    "status",
+    "metric",
+    "value",
+    "low",
+    "high",
+    "qualifier",
+    "subject",
+    "source",
+    "source_norm",
+    "location",
+    "time_reference",
+    "quote",
+    "span_start",
+    "span_end",
+    "spans",
+    "reasons",
+    "model",
+    "strategy",
+    "prompt_name",
+    "prompt_version",
+    "schema_version",
 )
 _CHECK_COLUMNS = ("claim_id", "name", "passed", "detail")
 _DOCUMENT_COLUMNS = ("doc_id", "origin", "title", "text", "n_chars", "warnings", "published_at")
 _EXTRACTION_COLUMNS = (
-    "extraction_id", "doc_id", "config_key", "run_id", "model", "strategy", "topic",
-    "prompt_name", "prompt_version", "schema_version", "status", "error", "n_claims",
-    "n_rejected", "n_model_calls", "n_cached_calls", "seconds",
+    "extraction_id",
+    "doc_id",
+    "config_key",
+    "run_id",
+    "model",
+    "strategy",
+    "topic",
+    "prompt_name",
+    "prompt_version",
+    "schema_version",
+    "status",
+    "error",
+    "n_claims",
+    "n_rejected",
+    "n_model_calls",
+    "n_cached_calls",
+    "seconds",
 )
 
 
@@ -208,30 +244,54 @@ def document_result(
     statements: list[tuple[str, list[Any]]] = []
     if record.status == "done" and record.supersede:
         # A failed retry must not hide the last good extraction.
-        statements.append((
-            "UPDATE extractions SET status = 'superseded' "
-            "WHERE doc_id = ? AND config_key = ? AND status IN ('done', 'failed')",
-            [document.doc_id, config.key],
-        ))
+        statements.append(
+            (
+                "UPDATE extractions SET status = 'superseded' "
+                "WHERE doc_id = ? AND config_key = ? AND status IN ('done', 'failed')",
+                [document.doc_id, config.key],
+            )
+        )
     rows = [
         Rows(
             "documents",
             _DOCUMENT_COLUMNS,
-            [[
-                document.doc_id, document.origin, document.title, document.text,
-                len(document.text), document.warnings, document.published_at,
-            ]],
+            [
+                [
+                    document.doc_id,
+                    document.origin,
+                    document.title,
+                    document.text,
+                    len(document.text),
+                    document.warnings,
+                    document.published_at,
+                ]
+            ],
             on_conflict="ON CONFLICT (doc_id) DO NOTHING",
         ),
         Rows(
             "extractions",
             _EXTRACTION_COLUMNS,
-            [[
-                extraction_id, document.doc_id, config.key, run_id, config.model,
-                config.strategy, config.topic, config.prompt_name, config.prompt_version,
-                config.schema_version, record.status, record.error, len(claims) - n_rejected,
-                n_rejected, record.n_model_calls, record.n_cached_calls, record.seconds,
-            ]],
+            [
+                [
+                    extraction_id,
+                    document.doc_id,
+                    config.key,
+                    run_id,
+                    config.model,
+                    config.strategy,
+                    config.topic,
+                    config.prompt_name,
+                    config.prompt_version,
+                    config.schema_version,
+                    record.status,
+                    record.error,
+                    len(claims) - n_rejected,
+                    n_rejected,
+                    record.n_model_calls,
+                    record.n_cached_calls,
+                    record.seconds,
+                ]
+            ],
         ),
         Rows("claims", _CLAIM_COLUMNS, claim_rows),
         Rows("checks", _CHECK_COLUMNS, check_rows),

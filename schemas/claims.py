@@ -7,6 +7,7 @@ depend on them. Bump SCHEMA_VERSION whenever a field's meaning changes.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -47,10 +48,35 @@ class Claim(BaseModel):
     quote: str = Field(description="The words the claim rests on, copied verbatim.")
 
 
+def _described(name: str) -> Any:
+    return Field(description=Claim.model_fields[name].description)
+
+
+# The `whole` strategy asks for claims in this shape. Writing the sentence before its numbers
+# keeps a model's numbers tied to the text; with every field required (null allowed), a
+# grammar-constrained model has to decide the hedge and the source instead of leaving them out.
+class DraftClaim(BaseModel):
+    """One claim: the quote it rests on first, then what it counts."""
+
+    quote: str = _described("quote")
+    metric: Metric = _described("metric")
+    value: int = _described("value")
+    low: int | None = _described("low")
+    high: int | None = _described("high")
+    qualifier: Qualifier = _described("qualifier")
+    subject: str = _described("subject")
+    source: str | None = _described("source")
+    location: str | None = _described("location")
+    time_reference: str | None = _described("time_reference")
+
+    def to_claim(self) -> Claim:
+        return Claim.model_validate(self.model_dump())
+
+
 class ClaimList(BaseModel):
     """The `whole` strategy's answer: every claim in one passage."""
 
-    claims: list[Claim]
+    claims: list[DraftClaim]
 
 
 class LabelMetric(StrEnum):

@@ -169,6 +169,17 @@ def test_every_call_is_logged_and_the_log_is_the_cache(db: Database) -> None:
     assert json.loads(parsed[0]) == {"count": 4, "unit": "a"}
 
 
+def test_a_cache_hit_replays_the_answers_that_failed_validation(db: Database) -> None:
+    bad, good = '{"count": -1, "unit": "a"}', '{"count": 4, "unit": "a"}'
+    fake = FakeBackend([bad, good])
+    cached = CachedBackend(fake, CallLog(db))
+    first = cached.complete(request())
+    second = cached.complete(request())
+    assert not first.cached and first.invalid_answers == [bad]
+    assert second.cached and second.invalid_answers == [bad]
+    assert second.prompt_tokens == 0  # a replay costs nothing and counts nothing
+
+
 def test_no_cache_calls_the_model_again(db: Database) -> None:
     fake = FakeBackend(['{"count": 1, "unit": "a"}', '{"count": 1, "unit": "a"}'])
     log = CallLog(db)

@@ -6,13 +6,16 @@ import itertools
 import json
 from typing import Any
 
+from pipeline.backends.cached import CachedBackend
 from pipeline.backends.fake import FakeBackend
 from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.whole import WholeStrategy, chunks
 from pipeline.grounding import ground
 from pipeline.prompts import Topic
-from schemas.claims import LabelMetric
+from pipeline.store.calls import CallLog
+from pipeline.store.db import Database
+from schemas.claims import ClaimList, LabelMetric
 from schemas.records import ClaimStatus, Provenance
 
 ARTICLE = (
@@ -154,6 +157,41 @@ def test_whole_reask_fixes_a_paraphrased_quote(topic: Topic) -> None:
     assert [v.status for v in validated] == [ClaimStatus.verified]
     span = validated[0].span
     assert span is not None and ARTICLE[span.start : span.end] == fixed["quote"]
+
+
+def test_whole_keeps_good_claims_when_the_reask_drops_them(topic: Topic) -> None:
+    # Small models often answer a re-ask with an empty list; the first answer's grounded claim
+    # stays, and its hallucinated one is neither a fact nor re-stored.
+    first = claims_json(claim(), claim(value=3500, quote="2,700 wounded in Kursk"))
+    fake = FakeBackend([first, claims_json()])
+    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    assert len(fake.calls) == 2 and not outcome.salvaged and not outcome.errors
+    validated = ground(outcome.claims, ARTICLE, topic.mentions_topic, PROV, lambda s: s)
+    assert [(v.claim.value, v.status) for v in validated] == [(300, ClaimStatus.verified)]
+
+
+def test_whole_replayed_from_the_cache_gives_the_same_claims(topic: Topic, db: Database) -> None:
+    first = claims_json(claim(), claim(value=3500, quote="2,700 wounded in Kursk"))
+    fake = FakeBackend([first, claims_json()])
+    backend = CachedBackend(fake, CallLog(db))
+    live = WholeStrategy(backend, topic).extract(ARTICLE)
+    replay = WholeStrategy(backend, topic).extract(ARTICLE)
+    assert len(fake.calls) == 2 and replay.n_cached == 1
+    assert [e.claim for e in replay.claims] == [e.claim for e in live.claims]
+    assert [e.claim.value for e in replay.claims] == [300]
+
+
+def test_whole_salvage_skips_items_that_are_not_claims(topic: Topic) -> None:
+    broken = claims_json(claim(value=3500, quote="2,700 wounded"), {"metric": "killed"})
+    fake = FakeBackend([broken, broken])
+    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    assert [e.claim.value for e in outcome.salvaged] == [3500] and not outcome.claims
+
+
+def test_whole_asks_for_the_quote_first_and_every_field() -> None:
+    schema = ClaimList.model_json_schema()["$defs"]["DraftClaim"]
+    assert next(iter(schema["properties"])) == "quote"
+    assert set(schema["required"]) == set(schema["properties"]) >= {"source", "qualifier"}
 
 
 def test_whole_off_topic_story_is_never_a_fact(topic: Topic) -> None:

@@ -58,6 +58,8 @@ class LLMResult:
     error: str | None = None
     cached: bool = False
     request_hash: str = ""
+    # On a cache hit, the logged answers of the call's attempts that failed validation.
+    replayed_invalid: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -69,6 +71,21 @@ class LLMResult:
             if record.response_raw is not None:
                 return record.response_raw
         return None
+
+    @property
+    def invalid_answers(self) -> list[str]:
+        """Raw answers that failed validation, in attempt order.
+
+        A re-ask can lose what an earlier answer had right (small models often answer with an
+        empty list), so callers may want the parts of these that do validate.
+        """
+        if self.cached:
+            return list(self.replayed_invalid)
+        return [
+            r.response_raw
+            for r in self.records
+            if r.status == "invalid" and r.response_raw is not None
+        ]
 
     @property
     def prompt_tokens(self) -> int:

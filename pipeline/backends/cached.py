@@ -56,12 +56,19 @@ class CachedBackend:
             hit = self.calls.lookup(key)
             if hit is not None:
                 try:
-                    parsed = request.response_model.model_validate(hit, context=request.context)
+                    parsed = request.response_model.model_validate(
+                        hit.parsed, context=request.context
+                    )
                 except ValidationError as exc:
                     # Validators may have tightened since the answer was stored: ask again.
                     log.info("cached answer no longer validates, calling the model: %s", exc)
                 else:
-                    return LLMResult(parsed=parsed, cached=True, request_hash=key)
+                    return LLMResult(
+                        parsed=parsed,
+                        cached=True,
+                        request_hash=key,
+                        replayed_invalid=hit.invalid,
+                    )
         result = self.inner.complete(request)
         result.request_hash = key
         self.calls.record(key, self.inner.name, self.inner.model, request, result.records)

@@ -2,11 +2,13 @@
 
 The answer is validated against the article (instructor passes it as validation context): a quote
 that is not in the text or a number the quote does not contain becomes the error message of a
-re-ask. If the re-ask fails too, the last answer is kept so its bad claims are stored as rejected.
+re-ask. Claims of a rejected answer that did validate are kept, since the re-ask may drop them;
+if the re-ask fails too, its claims are kept so the bad ones are stored as rejected.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -15,8 +17,8 @@ from pydantic import ValidationError, ValidationInfo, model_validator
 from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.prompts import PromptTemplate, Topic, load_prompt
-from pipeline.validate import error_for_model, passed, validate_claim
-from schemas.claims import SCHEMA_VERSION, ClaimList
+from pipeline.validate import TopicTest, error_for_model, passed, validate_claim
+from schemas.claims import SCHEMA_VERSION, Claim, ClaimList
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,8 @@ class GroundedClaimList(ClaimList):
         if text is None:
             return self
         errors = []
-        for claim in self.claims:
+        for draft in self.claims:
+            claim = draft.to_claim()
             checks, _ = validate_claim(claim, text, context["on_topic"])
             if not passed(checks):
                 errors.append(error_for_model(claim, checks))
@@ -63,7 +66,7 @@ def chunks(text: str, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[str]:
 
 class WholeStrategy:
     name = "whole"
-    version = "1"
+    version = "2"  # 2: quote-first drafts; good claims of a rejected answer survive the re-ask
 
     def __init__(
         self,
@@ -96,22 +99,46 @@ class WholeStrategy:
             )
             result = self.backend.complete(request)
             outcome.count(result)
+            rejected = [_parse(raw) for raw in result.invalid_answers]
             if result.parsed is not None:
-                outcome.claims += [Extracted(c) for c in getattr(result.parsed, "claims", [])]
-                continue
-            salvaged = _salvage(result.last_raw)
-            if salvaged is None:
-                outcome.errors.append(result.error or "no answer")
+                final = [d.to_claim() for d in getattr(result.parsed, "claims", [])]
+                outcome.claims += [Extracted(c) for c in final]
             else:
-                outcome.salvaged += [Extracted(c) for c in salvaged.claims]
+                # The last answer failed too: its claims go on, to be stored as rejected.
+                last = rejected.pop() if rejected else None
+                if last is None:
+                    outcome.errors.append(result.error or "no answer")
+                else:
+                    outcome.salvaged += [Extracted(c) for c in last]
+            earlier = [claims for claims in rejected if claims is not None]
+            kept = _grounded_only(earlier, text, self.topic.mentions_topic)
+            outcome.claims += [Extracted(c) for c in kept]
         return outcome
 
 
-def _salvage(raw: str | None) -> ClaimList | None:
-    """The last answer's claims, if it was well-formed JSON for the schema at all."""
-    if not raw:
-        return None
+def _parse(raw: str) -> list[Claim] | None:
+    """The claims of an answer that is a JSON claim list, skipping items that are not claims."""
     try:
-        return ClaimList.model_validate_json(raw)
-    except ValidationError:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
         return None
+    items = data.get("claims") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return None
+    claims = []
+    for item in items:
+        try:
+            claims.append(Claim.model_validate(item))
+        except ValidationError:
+            log.debug("dropping an item that is not a claim: %r", item)
+    return claims
+
+
+def _grounded_only(answers: list[list[Claim]], text: str, on_topic: TopicTest) -> list[Claim]:
+    """The claims of earlier answers that pass every check; the rest were fixed or withdrawn."""
+    return [
+        claim
+        for claims in answers
+        for claim in claims
+        if passed(validate_claim(claim, text, on_topic)[0])
+    ]

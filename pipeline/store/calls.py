@@ -6,16 +6,40 @@ import json
 import threading
 import uuid
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.backends.base import CallRecord, LLMRequest
 from pipeline.store.db import Database, Rows, Write
 
 _COLUMNS = (
-    "call_id", "request_hash", "attempt", "backend", "model", "prompt_name", "prompt_version",
-    "schema_name", "schema_version", "messages", "params", "response_raw", "parsed", "error",
-    "status", "prompt_tokens", "completion_tokens", "latency_ms", "run_id",
+    "call_id",
+    "request_hash",
+    "attempt",
+    "backend",
+    "model",
+    "prompt_name",
+    "prompt_version",
+    "schema_name",
+    "schema_version",
+    "messages",
+    "params",
+    "response_raw",
+    "parsed",
+    "error",
+    "status",
+    "prompt_tokens",
+    "completion_tokens",
+    "latency_ms",
+    "run_id",
 )
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    parsed: dict[str, Any]
+    # Answers of the same call's earlier attempts that failed validation, in order.
+    invalid: list[str] = field(default_factory=list)
 
 
 class CallLog:
@@ -26,17 +50,27 @@ class CallLog:
         self.wait = wait
         self._local = threading.local()
 
-    def lookup(self, request_hash: str) -> dict[str, Any] | None:
-        """The parsed answer of the latest successful call with this hash, if any."""
+    def lookup(self, request_hash: str) -> CachedAnswer | None:
+        """The latest successful call with this hash, if any, with its rejected attempts."""
         rows = self.db.read(
-            "SELECT parsed FROM llm_calls WHERE request_hash = ? AND status = 'ok' "
-            "AND parsed IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+            "SELECT parsed, created_at, attempt FROM llm_calls WHERE request_hash = ? "
+            "AND status = 'ok' AND parsed IS NOT NULL ORDER BY created_at DESC LIMIT 1",
             [request_hash],
         )
         if not rows:
             return None
-        value = json.loads(rows[0][0]) if isinstance(rows[0][0], str) else rows[0][0]
-        return value if isinstance(value, dict) else None
+        raw, created_at, attempt = rows[0]
+        value = json.loads(raw) if isinstance(raw, str) else raw
+        if not isinstance(value, dict):
+            return None
+        # The attempts of one call are written in one transaction, so they share created_at.
+        earlier = self.db.read(
+            "SELECT response_raw FROM llm_calls WHERE request_hash = ? AND created_at = ? "
+            "AND attempt < ? AND status = 'invalid' AND response_raw IS NOT NULL "
+            "ORDER BY attempt",
+            [request_hash, created_at, attempt],
+        )
+        return CachedAnswer(parsed=value, invalid=[r[0] for r in earlier])
 
     def record(
         self,

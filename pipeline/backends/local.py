@@ -9,12 +9,15 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
-from pipeline.backends.base import BackendError
+from pipeline.backends.base import BackendError, LLMRequest, LLMResult
 from pipeline.backends.instructed import InstructedBackend, ResponseFormat
-from pipeline.backends.model_files import describe, resolve_model_path
+from pipeline.backends.model_files import cache_dir, describe, resolve_model_path
+from pipeline.backends.prefix_states import PrefixStates
+from pipeline.backends.prefix_states import enabled as prefix_states_on
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ class LocalBackend(InstructedBackend):
         variant: str = "1.5b",
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
+        states_dir: Path | None = None,
     ) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise BackendError(
@@ -62,6 +66,29 @@ class LocalBackend(InstructedBackend):
             serialize=True,
         )
         self.n_ctx = n_ctx
+        self._states = (
+            PrefixStates(states_dir or cache_dir() / "prompt-states", path, n_ctx)
+            if prefix_states_on()
+            else None
+        )
+        self._family: str | None = None
+        self._saved: set[str] = set()
+        self._state_lock = threading.Lock()
+
+    def complete(self, request: LLMRequest) -> LLMResult:
+        family = f"{request.prompt_name}@{request.prompt_version}"
+        with self._state_lock:
+            states = self._states
+            if states is not None and family != self._family:
+                # Only when the prompt changes: otherwise the KV cache in memory is as good.
+                states.restore(self.llm, family)
+            result = super().complete(request)
+            if states is not None and family not in self._saved and result.records:
+                if not states.path(family).exists():
+                    states.save(self.llm, family)
+                self._saved.add(family)
+            self._family = family
+            return result
 
     @property
     def llm(self) -> Any:

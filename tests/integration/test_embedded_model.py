@@ -92,3 +92,34 @@ def test_pipeline_through_llama_cpp_server(
     backend = OpenAIBackend("qwen", base_url=llama_server, api_key="x", response_format=fmt)
     rows = _run(tmp_path, backend)
     assert any(status == "verified" for _, _, status, _ in rows)
+
+
+def test_a_new_process_reuses_the_saved_prompt_prefix(model_path: Path, tmp_path: Path) -> None:
+    import llama_cpp
+
+    shared = "You answer in JSON. " + " ".join(f"Rule {i}: keep keys short." for i in range(40))
+
+    def ask(backend: LocalBackend, question: str) -> tuple[int, LLMRequest]:
+        request = LLMRequest(
+            messages=[
+                {"role": "system", "content": shared},
+                {"role": "user", "content": question},
+            ],
+            response_model=Odd,
+            prompt_name="prefix-test",
+            prompt_version="1",
+            schema_version="1",
+            max_tokens=32,
+        )
+        result = backend.complete(request)
+        assert result.parsed is not None, result.error
+        return llama_cpp.llama_perf_context(backend.llm.ctx).n_p_eval, request
+
+    states = tmp_path / "states"
+    first_eval, _ = ask(LocalBackend(str(model_path), states_dir=states), "Colour of the sea?")
+    assert len(list(states.glob("*.llstate"))) == 1
+    # A second backend is a second process as far as llama.cpp knows: an empty KV cache.
+    fresh = LocalBackend(str(model_path), states_dir=states)
+    second_eval, _ = ask(fresh, "Colour of blood?")
+    assert first_eval > 300  # the whole prompt was read
+    assert second_eval < 40  # only the new question was

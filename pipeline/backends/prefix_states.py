@@ -37,9 +37,7 @@ class PrefixStates:
 
         self.directory = directory
         stat = model_path.stat()
-        self._model_key = (
-            f"{model_path.name}:{stat.st_size}:{llama_cpp.__version__}:{n_ctx}"
-        )
+        self._model_key = f"{model_path.name}:{stat.st_size}:{llama_cpp.__version__}:{n_ctx}"
         self.keep = keep
 
     def path(self, family: str) -> Path:

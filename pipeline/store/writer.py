@@ -34,6 +34,17 @@ class RunConfig:
         blob = json.dumps(asdict(self), sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
+    def recorded(self) -> list[str]:
+        """The fields `runs` and `extractions` store, in their column order."""
+        return [
+            self.model,
+            self.strategy,
+            self.topic,
+            self.prompt_name,
+            self.prompt_version,
+            self.schema_version,
+        ]
+
 
 @dataclass
 class RunCounts:
@@ -65,12 +76,7 @@ def start_run(db: Database, config: RunConfig, command: str, args: dict[str, Any
                 run_id,
                 _now(),
                 command,
-                config.model,
-                config.strategy,
-                config.topic,
-                config.prompt_name,
-                config.prompt_version,
-                config.schema_version,
+                *config.recorded(),
                 json.dumps(args, default=str),
             ],
         )
@@ -277,12 +283,7 @@ def document_result(
                     document.doc_id,
                     config.key,
                     run_id,
-                    config.model,
-                    config.strategy,
-                    config.topic,
-                    config.prompt_name,
-                    config.prompt_version,
-                    config.schema_version,
+                    *config.recorded(),
                     record.status,
                     record.error,
                     len(claims) - n_rejected,

@@ -4,7 +4,7 @@ Validation checks that each extracted claim's number is written in the character
 flags counts in an article that no claim accounts for. Both need every spelling of a number
 ("2,700", "2.7 thousand", "two dozen", "10,000 to 12,000") and need to tell counts, which may be
 claims, from numbers that only look like them: years, dates, ages, durations, model designations,
-percentages, money and clock times.
+percentages, money, measures (distances, weights, calibres) and clock times.
 
 Choices worth knowing (each keeps false claims out at the cost of a rare miss):
 
@@ -63,6 +63,7 @@ class MentionKind(StrEnum):
     duration = "duration"
     model_number = "model_number"
     percent = "percent"
+    measure = "measure"
     money = "money"
     time = "time"
 
@@ -209,7 +210,18 @@ _WON_AFTER_RE = re.compile(r"\s+won\b")
 _PERCENT_AFTER_RE = re.compile(
     r"\s*%|[\s-]+(?:per\s?cent|pct|percentage\s+points?)\b", re.IGNORECASE
 )
+# A distance, weight, speed or calibre ("700 kilometres", "155mm"), not a count of anything.
+# Areas stay counts: "captured 143 square miles" is a claim about the war.
+_MEASURE_AFTER_RE = re.compile(
+    r"[\s-]*(?:km|kms|kilomet(?:re|er)s?|miles?|metres?|meters?|feet|foot|ft|kg|kilos?|"
+    r"kilograms?|tonnes?|tons?|mm|millimet(?:re|er)s?|cm|centimet(?:re|er)s?|mph|km/h|kph|"
+    r"knots?|nautical\s+miles?|litres?|liters?|gallons?)\b",
+    re.IGNORECASE,
+)
 _AGE_AFTER_RE = re.compile(r"[\s-]+(?:year|month|week|day)s?[\s-]+olds?\b", re.IGNORECASE)
+# News style gives a person's age between commas after the name: "Kim Jong Un, 41, said".
+_APPOSITION_BEFORE_RE = re.compile(r"\b[A-Z][\w'’.-]*,\s$")
+_APPOSITION_AFTER_RE = re.compile(r",\s")
 _AGE_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:aged|ages|age(?:\s+of)?)\s+$", re.IGNORECASE)
 _DURATION_AFTER_RE = re.compile(
     r"[\s-]+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|"
@@ -615,6 +627,13 @@ def _is_year(text: str, g: _Group, lead: int, end: int, hedge: re.Match[str] | N
     return not _count_noun_follows(text, end)
 
 
+def _is_apposed_age(text: str, g: _Group, start: int, end: int) -> bool:
+    if g.high is not None or g.low.digits is None or not 14 <= g.low_value <= 110:
+        return False
+    before = _APPOSITION_BEFORE_RE.search(text, max(0, start - 40), start)
+    return before is not None and _APPOSITION_AFTER_RE.match(text, end) is not None
+
+
 def _money_after(text: str, g: _Group, end: int) -> re.Match[str] | None:
     if (g.high or g.low).scale >= 10**6:
         return _MONEY_AFTER_RE.match(text, end) or _WON_AFTER_RE.match(text, end)
@@ -633,13 +652,19 @@ def _classify(text: str, g: _Group) -> NumberMention | None:
         kind, end = MentionKind.money, m.end()
     elif m := _PERCENT_AFTER_RE.match(text, end):
         kind, end = MentionKind.percent, m.end()
+    elif m := _MEASURE_AFTER_RE.match(text, end):
+        kind, end = MentionKind.measure, m.end()
 
     lead = g.between_start if g.between_start is not None else start
     hedge = _leading_hedge(text, lead)
     if kind is None:
         if g.low.digits is not None and re.match(r"0[0-9]", g.low.digits):
             kind = MentionKind.model_number
-        elif _AGE_AFTER_RE.match(text, end) or _AGE_BEFORE_RE.search(text, max(0, lead - 12), lead):
+        elif (
+            _AGE_AFTER_RE.match(text, end)
+            or _AGE_BEFORE_RE.search(text, max(0, lead - 12), lead)
+            or _is_apposed_age(text, g, lead, end)
+        ):
             kind = MentionKind.age
         elif _DURATION_AFTER_RE.match(text, end):
             kind = MentionKind.duration

@@ -7,6 +7,7 @@ check only flags: a hedge the model missed is worth showing, not worth losing th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from pipeline.align import locate
@@ -98,9 +99,43 @@ def paragraph_around(text: str, span: Span) -> str:
     return text[start : end if end >= 0 else len(text)]
 
 
+# A paragraph opening like this continues the story before it ("The shipments also included
+# 220 missiles, the JCS said.") and may name nothing of the topic itself. A glued-on story
+# starts fresh, with its own names.
+_CONTINUES = re.compile(
+    r"^[\s\"“‘'(]*(?:the|these|those|this|that|such|both|it|its|they|their|he|his|she|her|"
+    r"also|in addition|additionally|but|and)\b",
+    re.IGNORECASE,
+)
+
+
+def topical_paragraph(text: str, span: Span, on_topic: TopicTest) -> str | None:
+    """Why the paragraph holding `span` is about the topic, or None when it is not.
+
+    It is when it mentions the topic, or when it opens as a continuation of a paragraph that is.
+    """
+    start = text.rfind("\n", 0, span.start) + 1
+    hops = 0
+    while True:
+        end = text.find("\n", start)
+        paragraph = text[start : end if end >= 0 else len(text)]
+        if on_topic(paragraph):
+            return (
+                "paragraph continues one about the topic"
+                if hops
+                else "paragraph is about the topic"
+            )
+        if start == 0 or not _CONTINUES.match(paragraph):
+            return None
+        # The paragraph before, past any blank lines.
+        start = text.rfind("\n", 0, len(text[:start].rstrip())) + 1
+        hops += 1
+
+
 def check_on_topic(text: str, span: Span, on_topic: TopicTest) -> CheckResult:
-    if on_topic(paragraph_around(text, span)):
-        return CheckResult(name="on_topic", passed=True, detail="paragraph is about the topic")
+    reason = topical_paragraph(text, span, on_topic)
+    if reason is not None:
+        return CheckResult(name="on_topic", passed=True, detail=reason)
     return CheckResult(
         name="on_topic",
         passed=False,

@@ -109,6 +109,29 @@ def test_metric_cues_prefer_events_after_the_number(topic: Topic) -> None:
     ]
 
 
+def test_metric_cues_reach_past_modifiers_and_name_prisoners(topic: Topic) -> None:
+    cues = MetricCues.from_config(topic.metric_cues)
+    after = " KN-23 and KN-24 ballistic missiles, about half"
+    assert LabelMetric.munitions_supplied in allowed_metrics(cues, after, "provided Russia with")
+    taken = allowed_metrics(cues, " North Korean soldiers prisoner in the fighting", "taken")
+    assert LabelMetric.captured in taken
+
+
+def test_a_source_that_names_the_prompt_is_no_source(topic: Topic) -> None:
+    fake = FakeBackend(
+        lambda messages: json.dumps(
+            {
+                "labels": [
+                    {"id": 1, "metric": "killed", "subject": "troops", "source": "the passage"}
+                ]
+            }
+        )
+    )
+    text = "About 300 North Korean troops were killed in Kursk."
+    outcome = AnchoredStrategy(fake, topic).extract(text)
+    assert [(e.claim.value, e.claim.source) for e in outcome.claims] == [(300, None)]
+
+
 def claims_json(*claims: dict[str, Any]) -> str:
     return json.dumps({"claims": list(claims)})
 

@@ -18,46 +18,57 @@ from pipeline.sources import load_aliases
 ROOT = Path(__file__).resolve().parents[1]
 GOLD_DIR = ROOT / "evals" / "gold"
 ARTICLES_DIR = ROOT / "data" / "articles"
+HELDOUT = ROOT / "evals" / "heldout"
 ALIASES = ROOT / "prompts" / "topics" / "ukraine_dprk_sources.toml"
+# (articles, gold): the set the pipeline was developed on, and the held-out check set.
+SETS = {"gold": (ARTICLES_DIR, GOLD_DIR), "heldout": (HELDOUT / "articles", HELDOUT / "gold")}
 
 
-def _gold_claims() -> list[tuple[str, int, GoldClaim]]:
+def _gold_claims() -> list[tuple[Path, str, int, GoldClaim]]:
     return [
-        (article, i, claim)
-        for article, gf in sorted(load_gold(GOLD_DIR).items())
+        (articles, article, i, claim)
+        for articles, gold_dir in SETS.values()
+        for article, gf in sorted(load_gold(gold_dir).items())
         for i, claim in enumerate(gf.claims)
     ]
 
 
 GOLD_CLAIMS = _gold_claims()
-CLAIM_IDS = [f"{article}[{i}]" for article, i, _ in GOLD_CLAIMS]
+CLAIM_IDS = [f"{article}[{i}]" for _, article, i, _ in GOLD_CLAIMS]
+CLAIM_ARGS = ("articles", "article", "index", "claim")
 
 
-# --- The shipped gold set -------------------------------------------------------------------
+# --- The shipped gold sets ------------------------------------------------------------------
 
 
-def test_every_gold_file_parses() -> None:
-    gold = load_gold(GOLD_DIR)
-    assert len(gold) == len(list(GOLD_DIR.glob("*.json")))
-    assert sum(len(gf.claims) for gf in gold.values()) == len(GOLD_CLAIMS) > 0
+@pytest.mark.parametrize("name", SETS)
+def test_every_gold_file_parses(name: str) -> None:
+    _, gold_dir = SETS[name]
+    gold = load_gold(gold_dir)
+    assert len(gold) == len(list(gold_dir.glob("*.json"))) > 0
+    assert all(gf.claims for gf in gold.values())
 
 
-def test_gold_covers_every_article_and_nothing_else() -> None:
-    articles = {p.name for p in ARTICLES_DIR.glob("*.txt")}
-    assert articles, f"no articles in {ARTICLES_DIR}"
-    assert set(load_gold(GOLD_DIR)) == articles
+@pytest.mark.parametrize("name", SETS)
+def test_gold_covers_every_article_and_nothing_else(name: str) -> None:
+    articles_dir, gold_dir = SETS[name]
+    articles = {p.name for p in articles_dir.glob("*.txt")}
+    assert articles, f"no articles in {articles_dir}"
+    assert set(load_gold(gold_dir)) == articles
 
 
-@pytest.mark.parametrize(("article", "index", "claim"), GOLD_CLAIMS, ids=CLAIM_IDS)
+@pytest.mark.parametrize(CLAIM_ARGS, GOLD_CLAIMS, ids=CLAIM_IDS)
 def test_quote_is_an_exact_substring_of_its_article(
-    article: str, index: int, claim: GoldClaim
+    articles: Path, article: str, index: int, claim: GoldClaim
 ) -> None:
-    text = (ARTICLES_DIR / article).read_text(encoding="utf-8")
+    text = (articles / article).read_text(encoding="utf-8")
     assert claim.quote in text
 
 
-@pytest.mark.parametrize(("article", "index", "claim"), GOLD_CLAIMS, ids=CLAIM_IDS)
-def test_every_number_appears_in_its_quote(article: str, index: int, claim: GoldClaim) -> None:
+@pytest.mark.parametrize(CLAIM_ARGS, GOLD_CLAIMS, ids=CLAIM_IDS)
+def test_every_number_appears_in_its_quote(
+    articles: Path, article: str, index: int, claim: GoldClaim
+) -> None:
     # Imported here, not at the top, so that the other gold checks still run while
     # pipeline/numbers.py is missing; this test then fails with the ImportError, as it should.
     from pipeline.numbers import values_in
@@ -67,9 +78,9 @@ def test_every_number_appears_in_its_quote(article: str, index: int, claim: Gold
     assert numbers <= found, f"{sorted(numbers - found)} not in {claim.quote!r}"
 
 
-@pytest.mark.parametrize(("article", "index", "claim"), GOLD_CLAIMS, ids=CLAIM_IDS)
+@pytest.mark.parametrize(CLAIM_ARGS, GOLD_CLAIMS, ids=CLAIM_IDS)
 def test_gold_sources_are_fixed_points_of_the_alias_table(
-    article: str, index: int, claim: GoldClaim
+    articles: Path, article: str, index: int, claim: GoldClaim
 ) -> None:
     # Scoring normalises gold sources too; a gold name the table rewrote would make every
     # prediction for it look misattributed.

@@ -667,3 +667,37 @@ def test_news_paragraph_with_every_kind() -> None:
         ("two", 2, "duration"),
         ("third", 3, "ordinal"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "measure"),
+    [
+        ("missiles that can fly about 700 kilometres", "700 kilometres"),
+        ("targets up to 60 km away", "60 km"),
+        ("1.5 million 152-mm rounds", "152-mm"),
+        ("a 20-tonne load of 40 tons", "40 tons"),
+    ],
+)
+def test_distances_weights_and_calibres_are_measures_not_counts(text: str, measure: str) -> None:
+    found = {m.text: m for m in find_mentions(text)}
+    assert found[measure].kind is MentionKind.measure and not found[measure].is_candidate
+
+
+def test_an_area_stays_a_count() -> None:
+    (m,) = find_mentions("Russian troops captured 143 square miles in February")
+    assert m.kind is MentionKind.count and m.value == 143
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Kim Jong Un, 41, has not acknowledged the losses.", MentionKind.age),
+        ("Peskov, 57, told reporters.", MentionKind.age),
+        ("In March, 41 soldiers died.", MentionKind.count),
+        ("Of those, 41, mostly conscripts, were killed.", MentionKind.count),
+        ("Russia lost 300, Ukraine said.", MentionKind.count),
+    ],
+)
+def test_an_age_between_commas_after_a_name(text: str, kind: MentionKind) -> None:
+    (m,) = find_mentions(text)
+    assert m.kind is kind

@@ -10,9 +10,11 @@ from pipeline.validate import (
     check_qualifier,
     check_range,
     passed,
+    topical_paragraph,
     validate_claim,
 )
 from schemas.claims import Claim, Metric, Qualifier
+from schemas.records import Span
 
 TEXT = (
     "Seoul’s spy agency said 300 North Korean soldiers had been killed and 2,700 wounded.\n"
@@ -101,6 +103,36 @@ def test_off_topic_story_is_rejected() -> None:
     checks, _ = validate_claim(missing, TEXT, on_topic)
     assert {c.name: c.passed for c in checks}["on_topic"] is False
     assert not passed(checks)
+
+
+STORY = (
+    "North Korea has sent Russia 8 million shells, South Korea said.\n"
+    "\n"
+    "The shipments also included 220 ballistic missiles, the JCS said.\n"
+    "Those missiles can fly 700 kilometres.\n"
+    "OTHER NEWS: A two-person crew is missing after a jet crashed, police said.\n"
+    "The crew's families were told of 3 sightings.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("needle", "reason"),
+    [
+        ("8 million", "paragraph is about the topic"),
+        # Opens as a continuation, across a blank line, and a continuation of a continuation.
+        ("220", "paragraph continues one about the topic"),
+        ("700", "paragraph continues one about the topic"),
+        # A glued-on story opens with its own names, and what continues it is not carried.
+        ("two-person", None),
+        ("3 sightings", None),
+    ],
+)
+def test_a_paragraph_continuing_an_on_topic_one_is_on_topic(
+    needle: str, reason: str | None
+) -> None:
+    start = STORY.index(needle)
+    span = Span(start=start, end=start + len(needle), method="exact")
+    assert topical_paragraph(STORY, span, lambda p: "korea" in p.lower()) == reason
 
 
 def test_grounded_claim_passes_every_check() -> None:

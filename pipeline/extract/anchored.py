@@ -21,7 +21,7 @@ from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.sentences import Sentence, split_sentences
 from pipeline.numbers import NumberMention, find_mentions
 from pipeline.prompts import PromptTemplate, Topic, load_prompt
-from pipeline.validate import paragraph_around
+from pipeline.validate import topical_paragraph
 from schemas.claims import SCHEMA_VERSION, Claim, LabelMetric, MentionLabel, Metric, Qualifier
 from schemas.records import Span
 
@@ -95,11 +95,17 @@ def mention_options(
     return out
 
 
+# Answers that name nobody; small models also cite the prompt's own words ("the passage").
+_NO_SOURCE = frozenset(
+    ["null", "none", "unknown", "n/a", "the passage", "passage", "the text", "text", "the article"]
+)
+
+
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    return value if value and value.lower() not in ("null", "none", "unknown", "n/a") else None
+    return value if value and value.lower() not in _NO_SOURCE else None
 
 
 def claim_from_label(label: MentionLabel, mention: NumberMention, sentence: Sentence) -> Claim:
@@ -117,7 +123,10 @@ def claim_from_label(label: MentionLabel, mention: NumberMention, sentence: Sent
 
 class AnchoredStrategy:
     name = "anchored"
-    version = "3"  # 2: sentence attribution wins over the model; 3: tighter metric cues
+    # 2: sentence attribution wins over the model; 3: tighter metric cues; 4: continuation
+    # paragraphs count as on-topic, wider noun window, no "the passage" sources; 5: measures and
+    # appositive ages are not counts
+    version = "5"
 
     def __init__(
         self,
@@ -145,7 +154,7 @@ class AnchoredStrategy:
             if not mentions:
                 continue
             span = Span(start=sentence.start, end=sentence.end, method="anchored")
-            if not self.topic.mentions_topic(paragraph_around(text, span)):
+            if topical_paragraph(text, span, self.topic.mentions_topic) is None:
                 log.debug("skipping off-topic sentence %r", sentence.text[:80])
                 continue
             self._label_sentence(outcome, sentences, index, mentions)

@@ -88,7 +88,8 @@ _FILLER = frozenset(
     ]
 )
 _WORD = re.compile(r"[\w'’-]+")
-NOUN_WINDOW = 4
+# Room for modifiers: "220 short-range ballistic missiles", "140 KN-23 and KN-24 missiles".
+NOUN_WINDOW = 6
 
 
 def _governing_word(before: str) -> str:

@@ -275,7 +275,28 @@ class _Handler(BaseHTTPRequestHandler):
                 stats.in_flight -= 1
 
 
-class StubServer:
+class _Running:
+    """As a context manager: `start()` on entry, giving the base URL; `stop()` on exit."""
+
+    def start(self) -> str:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class StubServer(_Running):
     """The stub in a background thread; as a context manager it gives its base URL."""
 
     def __init__(
@@ -328,19 +349,8 @@ class StubServer:
             self._thread = None
         self._server.server_close()
 
-    def __enter__(self) -> str:
-        return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class StubProcess:
+class StubProcess(_Running):
     """The stub in a child process; as a context manager it gives its base URL.
 
     Benchmarks use this one: in-process, the stub's request handling would take the GIL from the
@@ -406,17 +416,6 @@ class StubProcess:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-
-    def __enter__(self) -> str:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -93,12 +93,6 @@ def check_qualifier(claim: Claim, span_text: str) -> CheckResult:
     )
 
 
-def paragraph_around(text: str, span: Span) -> str:
-    start = text.rfind("\n", 0, span.start) + 1
-    end = text.find("\n", span.end)
-    return text[start : end if end >= 0 else len(text)]
-
-
 # A paragraph opening like this continues the story before it ("The shipments also included
 # 220 missiles, the JCS said.") and may name nothing of the topic itself. A glued-on story
 # starts fresh, with its own names.

@@ -182,7 +182,7 @@ _CURRENCY = (
 _DIGIT_QTY_RE = re.compile(
     r"(?<![A-Za-z0-9.])(?<![0-9],)"
     r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?P<frac>\.[0-9]+)?"
-    r"(?:(?P<word>\s+(?:hundred(?:\s+(?:thousand|million|billion))?"
+    r"(?:(?P<word>[\s-]+(?:hundred(?:\s+(?:thousand|million|billion))?"
     r"|thousand|million|billion|trillion|dozen)\b)"
     r"|(?P<suffix>k|mn|mln|m|bn|b|trn|tn)(?![A-Za-z0-9])"
     r"|(?![A-Za-z0-9]))",
@@ -398,7 +398,8 @@ def _suffix_scale(suffix: str) -> int:
 
 def _word_scale(word: str) -> int:
     scale = 1
-    for w in word.split():
+    # "21-hundred" writes the scale after a hyphen.
+    for w in re.split(r"[\s-]+", word.strip(" -")):
         scale *= _MULTIPLIERS[w.lower()]
     return scale
 

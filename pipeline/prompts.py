@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -10,7 +11,8 @@ from typing import Any
 
 import jinja2
 
-from pipeline.sources import SourceAliases, load_aliases
+from pipeline.sources import SourceAliases, load_aliases, parse_aliases
+from schemas.claims import Metric
 
 # Editable installs and wheels both place `prompts/` next to the `pipeline` package.
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
@@ -44,6 +46,8 @@ class PromptTemplate:
     system: str
     user: str
     examples: tuple[Example, ...] = ()
+    # sha256 of the file: an edit that forgets to bump `version` still makes results stale.
+    digest: str = ""
 
     def messages(
         self, system_vars: dict[str, Any], user_vars: dict[str, Any]
@@ -66,15 +70,65 @@ class Topic:
     sources_file: Path | None = None
     # metric name -> words that name it (see pipeline/extract/cues.py)
     metric_cues: dict[str, list[str]] = field(default_factory=dict)
+    # metric name -> what it counts, as the model is told; the topic's metric vocabulary
+    metrics: dict[str, str] = field(default_factory=dict)
+    # Metrics whose cues only name who is counted ("troops", "shells"), not what happened.
+    noun_metrics: tuple[str, ...] = ()
+    # The `[sources]` table of the topic file itself, when the aliases live there.
+    inline_sources: dict[str, Any] | None = None
+    # sha256 of the topic file and its alias table: what decides that results are stale.
+    digest: str = ""
 
     def aliases(self) -> SourceAliases | None:
         """The topic's source alias table, if it has one."""
-        table = self.sources_file
-        return load_aliases(table) if table is not None and table.is_file() else None
+        return _aliases(self)
 
     def mentions_topic(self, text: str) -> bool:
         low = text.lower()
         return any(term in low for term in self.terms)
+
+    @property
+    def label_metrics(self) -> tuple[str, ...]:
+        """What the model may answer for a number: the topic's metrics, `other`, `none`."""
+        names = [m for m in self.metrics if m not in ("other", "none")]
+        return (*names, "other", "none")
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.digest))
+
+
+_ALIAS_CACHE: dict[tuple[str, str], SourceAliases | None] = {}
+
+
+def _aliases(topic: Topic) -> SourceAliases | None:
+    key = (topic.name, topic.digest)
+    if key not in _ALIAS_CACHE:
+        if topic.inline_sources is not None:
+            table: SourceAliases | None = parse_aliases(
+                topic.inline_sources, origin=f"topic {topic.name}: [sources]"
+            )
+        elif topic.sources_file is not None and topic.sources_file.is_file():
+            table = load_aliases(topic.sources_file)
+        else:
+            table = None
+        _ALIAS_CACHE[key] = table
+    return _ALIAS_CACHE[key]
+
+
+# What each metric counts, for a topic file that names a metric without describing it.
+DEFAULT_METRIC_TEXT = {
+    "killed": "people killed or dead",
+    "wounded": "people wounded or injured",
+    "killed_or_wounded": 'one figure for killed and wounded together, or "casualties"',
+    "captured": "people captured or taken prisoner",
+    "missing": "people missing or unaccounted for",
+    "deployed": "people, troops, teams or vehicles sent, deployed or present somewhere",
+    "munitions_supplied": "missiles, shells, rockets or weapons supplied or delivered",
+    "rescued": "people rescued or pulled out alive",
+    "displaced": "people displaced, evacuated, made homeless or in shelters",
+    "arrested": "people arrested, detained or taken into custody",
+    "other": "another count of the topic's events",
+}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -87,9 +141,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PromptError(f"{path}: {exc}") from exc
 
 
+def _digest(*paths: Path | None) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        if path is not None and path.is_file():
+            h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
 @cache
 def load_prompt(name: str, directory: Path = PROMPTS_DIR) -> PromptTemplate:
-    data = _read_toml(directory / f"{name}.toml")
+    path = directory / f"{name}.toml"
+    data = _read_toml(path)
     try:
         return PromptTemplate(
             name=str(data.get("name", name)),
@@ -99,26 +163,53 @@ def load_prompt(name: str, directory: Path = PROMPTS_DIR) -> PromptTemplate:
             examples=tuple(
                 Example(str(e["user"]), str(e["assistant"])) for e in data.get("examples", [])
             ),
+            digest=_digest(path),
         )
     except KeyError as exc:
         raise PromptError(f"{directory / name}.toml: missing key {exc}") from exc
 
 
-@cache
 def load_topic(name: str = DEFAULT_TOPIC, directory: Path = PROMPTS_DIR / "topics") -> Topic:
+    """The topic named `name` (a file in `prompts/topics/`) or at a `.toml` path."""
     path = Path(name) if name.endswith(".toml") else directory / f"{name}.toml"
+    sources = _read_toml(path).get("sources_file")
+    sources_path = path.parent / str(sources) if sources else None
+    # Re-read when a file changes, so a long-lived process (tests, a server) never scores a
+    # topic edit with the old words.
+    return _load_topic(path, _digest(path, sources_path))
+
+
+@cache
+def _load_topic(path: Path, digest: str) -> Topic:
     data = _read_toml(path)
     try:
         sources = data.get("sources_file")
+        cues = {str(k): [str(w) for w in v] for k, v in data.get("metric_cues", {}).items()}
+        described = {str(k): " ".join(str(v).split()) for k, v in data.get("metrics", {}).items()}
+        # A topic without a [metrics] table uses the metrics its cues name.
+        names = list(described) or [*cues, "other"]
+        metrics = {m: described.get(m) or DEFAULT_METRIC_TEXT.get(m, m) for m in names}
+        known = {m.value for m in Metric}
+        unknown = sorted({*metrics, *cues} - known)
+        if unknown:
+            raise PromptError(
+                f"{path}: unknown metric(s) {', '.join(unknown)}; "
+                f"choose from {', '.join(sorted(known))}"
+            )
+        inline = data.get("sources")
+        if inline is not None and not isinstance(inline, dict):
+            raise PromptError(f"{path}: [sources] must be a table")
         return Topic(
             name=str(data.get("name", path.stem)),
             version=str(data["version"]),
             description=" ".join(str(data["description"]).split()),
             terms=tuple(str(t).lower() for t in data.get("topic_terms", [])),
             sources_file=path.parent / str(sources) if sources else None,
-            metric_cues={
-                str(k): [str(w) for w in v] for k, v in data.get("metric_cues", {}).items()
-            },
+            metric_cues=cues,
+            metrics=metrics,
+            noun_metrics=tuple(str(m) for m in data.get("noun_metrics", [])),
+            inline_sources=inline,
+            digest=digest,
         )
     except KeyError as exc:
         raise PromptError(f"{path}: missing key {exc}") from exc

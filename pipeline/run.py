@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -16,7 +18,7 @@ from pipeline.backends.cached import CachedBackend
 from pipeline.extract import Strategy, create_strategy
 from pipeline.grounding import NormalizeSource, ground
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
-from pipeline.prompts import DEFAULT_TOPIC, Topic, load_topic
+from pipeline.prompts import DEFAULT_TOPIC, PromptTemplate, Topic, load_topic
 from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
 from pipeline.store.writer import (
@@ -29,7 +31,7 @@ from pipeline.store.writer import (
     record_input,
     start_run,
 )
-from schemas.claims import SCHEMA_VERSION
+from schemas.claims import SCHEMA_VERSION, ClaimList, MentionLabel
 from schemas.records import Document, Provenance, ValidatedClaim
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,15 @@ class RunSummary:
 
 
 ProgressCallback = Callable[[DocumentReport], None]
+
+
+def content_digest(prompt: PromptTemplate, topic: Topic) -> str:
+    """What the stored results of a configuration depend on, by content rather than version."""
+    schemas = json.dumps(
+        [ClaimList.model_json_schema(), MentionLabel.model_json_schema()], sort_keys=True
+    )
+    blob = "\0".join([prompt.digest, topic.digest, schemas])
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def source_normalizer(topic: Topic) -> NormalizeSource:
@@ -146,6 +157,7 @@ class BatchRunner:
             prompt_name=self.strategy.prompt.name,
             prompt_version=self.strategy.prompt.version,
             schema_version=SCHEMA_VERSION,
+            content=content_digest(self.strategy.prompt, self.topic),
         )
         self.provenance = Provenance(
             model=backend.model,

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 class Metric(StrEnum):
@@ -22,6 +22,10 @@ class Metric(StrEnum):
     missing = "missing"
     deployed = "deployed"
     munitions_supplied = "munitions_supplied"
+    # 2: metrics for topics beyond the war (disasters, protests); a topic file picks its own.
+    rescued = "rescued"
+    displaced = "displaced"
+    arrested = "arrested"
     other = "other"
 
 
@@ -80,7 +84,11 @@ class ClaimList(BaseModel):
 
 
 class LabelMetric(StrEnum):
-    """A metric, or `none` for a number that is not a claim (a year, a duration, ...)."""
+    """A metric, or `none` for a number that is not a claim (a year, a duration, ...).
+
+    Kept member for member equal to `Metric` plus `none` (a test checks it): mypy cannot type an
+    enum built from another at run time.
+    """
 
     killed = "killed"
     wounded = "wounded"
@@ -89,6 +97,9 @@ class LabelMetric(StrEnum):
     missing = "missing"
     deployed = "deployed"
     munitions_supplied = "munitions_supplied"
+    rescued = "rescued"
+    displaced = "displaced"
+    arrested = "arrested"
     other = "other"
     none = "none"
 

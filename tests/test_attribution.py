@@ -6,13 +6,12 @@ import pytest
 
 from pipeline.extract.attribution import Known, attribute, known_sources
 from pipeline.prompts import Topic
-from pipeline.sources import load_aliases
 
 
 @pytest.fixture
 def known(topic: Topic) -> Known:
-    assert topic.sources_file is not None
-    return known_sources(load_aliases(topic.sources_file))
+    assert topic.aliases() is not None  # the table lives in the topic file
+    return known_sources(topic.aliases())
 
 
 @pytest.mark.parametrize(

@@ -75,14 +75,57 @@ def test_anchored_labels_only_count_mentions_of_on_topic_sentences(topic: Topic)
         assert ARTICLE[c.anchor.start : c.anchor.end] == c.claim.quote
 
 
-def test_anchored_grammar_limits_each_number_to_the_metrics_its_clause_names(topic: Topic) -> None:
+def test_anchored_offers_every_metric_and_shows_the_cues_as_hints(topic: Topic) -> None:
     fake = FakeBackend(label_all({"300": "killed", "2,700": "wounded"}))
     AnchoredStrategy(fake, topic).extract(ARTICLE.splitlines()[0])
     schema = fake.calls[0]["response_format"]["schema"]
     labels = schema["properties"]["labels"]
     assert labels["minItems"] == labels["maxItems"] == 2
     enums = [schema["$defs"][f"Label{i}"]["properties"]["metric"]["enum"] for i in (1, 2)]
+    assert enums == [list(topic.label_metrics)] * 2
+    asked = fake.calls[0]["messages"][-1]["content"]
+    assert "[1] 300 (hint: killed)" in asked and "[2] 2,700 (hint: wounded)" in asked
+
+
+def test_a_cue_earlier_in_the_sentence_is_still_a_hint(topic: Topic) -> None:
+    # The cue sits before the number, beyond its clause window: a filter would offer only
+    # `other` and `none`; the hint still names the right metric and the grammar allows it.
+    text = (
+        "The death toll among Russian conscripts from Sunday's strike on the Kursk barracks "
+        "has climbed to 212, Kyiv said."
+    )
+    fake = FakeBackend(label_all({"212": "killed"}))
+    outcome = AnchoredStrategy(fake, topic).extract(text)
+    asked = fake.calls[0]["messages"][-1]["content"]
+    assert "[1] 212 (hint: killed)" in asked
+    assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("killed", 212)]
+
+
+def test_filter_mode_limits_each_number_to_the_metrics_its_clause_names(topic: Topic) -> None:
+    fake = FakeBackend(label_all({"300": "killed", "2,700": "wounded"}))
+    AnchoredStrategy(fake, topic, cue_mode="filter").extract(ARTICLE.splitlines()[0])
+    schema = fake.calls[0]["response_format"]["schema"]
+    enums = [schema["$defs"][f"Label{i}"]["properties"]["metric"]["enum"] for i in (1, 2)]
     assert enums == [["killed", "other", "none"], ["wounded", "other", "none"]]
+
+
+def test_one_call_per_paragraph_reads_each_sentence_once(topic: Topic) -> None:
+    text = (
+        "Kyiv said 40 Russian soldiers were killed near Kursk. Another 90 were wounded there.\n"
+        "Ukraine said 12 North Korean soldiers were captured in Kursk."
+    )
+    fake = FakeBackend(label_all({"40": "killed", "90": "wounded", "12": "captured"}))
+    outcome = AnchoredStrategy(fake, topic).extract(text)
+    assert len(fake.calls) == 2  # one per paragraph, not one per sentence
+    first = fake.calls[0]["messages"][-1]["content"]
+    assert "[1:40]" in first and "[2:90]" in first and "12" not in first
+    assert {(c.claim.metric.value, c.claim.value) for c in outcome.claims} == {
+        ("killed", 40),
+        ("wounded", 90),
+        ("captured", 12),
+    }
+    quotes = {c.claim.value: c.claim.quote for c in outcome.claims}
+    assert quotes[90] == "Another 90 were wounded there."
 
 
 def test_anchored_model_failure_is_reported_not_raised(topic: Topic) -> None:
@@ -92,7 +135,7 @@ def test_anchored_model_failure_is_reported_not_raised(topic: Topic) -> None:
 
 
 def test_metric_cues_prefer_events_after_the_number(topic: Topic) -> None:
-    cues = MetricCues.from_config(topic.metric_cues)
+    cues = MetricCues.from_config(topic.metric_cues, topic.noun_metrics)
     assert (
         allowed_metrics(cues, " troops were killed or wounded", "")[0]
         is LabelMetric.killed_or_wounded
@@ -248,3 +291,20 @@ def test_long_articles_are_chunked_with_overlap() -> None:
     for a, b in itertools.pairwise(parts):
         assert a.splitlines()[-1] == b.splitlines()[0]
     assert all(p in "\n".join(parts) for p in paragraphs)
+
+
+def test_label_metrics_are_the_claim_metrics_plus_none() -> None:
+    from schemas.claims import Metric
+
+    names = [m.value for m in Metric if m.value != "other"]
+    assert [m.value for m in LabelMetric] == [*names, "other", "none"]
+
+
+def test_every_shipped_topic_is_one_file_with_its_own_vocabulary_and_aliases() -> None:
+    from pipeline.prompts import load_topic
+
+    for name in ("ukraine_dprk", "disaster", "protests"):
+        topic = load_topic(name)
+        assert topic.sources_file is None and topic.aliases() is not None
+        assert topic.label_metrics[-2:] == ("other", "none")
+        assert set(topic.metric_cues) <= set(topic.label_metrics)

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from evals.gold import GoldClaim, GoldError, GoldFile, load_gold
-from pipeline.sources import load_aliases
+from pipeline.prompts import load_topic
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD_DIR = ROOT / "evals" / "gold"
 ARTICLES_DIR = ROOT / "data" / "articles"
 HELDOUT = ROOT / "evals" / "heldout"
-ALIASES = ROOT / "prompts" / "topics" / "ukraine_dprk_sources.toml"
+ALIASES = load_topic("ukraine_dprk").aliases()
 # (articles, gold): the set the pipeline was developed on, and the held-out check set.
 SETS = {"gold": (ARTICLES_DIR, GOLD_DIR), "heldout": (HELDOUT / "articles", HELDOUT / "gold")}
 
@@ -84,7 +84,7 @@ def test_gold_sources_are_fixed_points_of_the_alias_table(
 ) -> None:
     # Scoring normalises gold sources too; a gold name the table rewrote would make every
     # prediction for it look misattributed.
-    assert load_aliases(ALIASES).normalize(claim.source) == claim.source
+    assert ALIASES.normalize(claim.source) == claim.source
 
 
 # --- The loader -----------------------------------------------------------------------------

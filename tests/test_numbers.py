@@ -701,3 +701,20 @@ def test_an_area_stays_a_count() -> None:
 def test_an_age_between_commas_after_a_name(text: str, kind: MentionKind) -> None:
     (m,) = find_mentions(text)
     assert m.kind is kind
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "low", "high"),
+    [
+        ("They sent twenty-one hundred troops.", 2100, None, None),
+        ("They sent twenty-one-hundred troops.", 2100, None, None),
+        ("They sent 21-hundred troops.", 2100, None, None),
+        ("North Korea shipped 3 to 5 million shells.", 3_000_000, 3_000_000, 5_000_000),
+        ("Between 1.5 and 2 million rounds were delivered.", 1_500_000, 1_500_000, 2_000_000),
+    ],
+)
+def test_hundreds_and_shared_scale_ranges(
+    text: str, value: int, low: int | None, high: int | None
+) -> None:
+    (mention,) = [m for m in find_mentions(text) if m.is_candidate]
+    assert (mention.value, mention.low, mention.high) == (value, low, high)

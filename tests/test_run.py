@@ -369,7 +369,7 @@ def test_malformed_json_fails_that_document_only_and_a_later_run_retries_it(
         "JOIN documents d USING (doc_id) WHERE d.origin LIKE '%bad.txt'",
     )[0]
     assert status == "failed"
-    assert "JSON" in error and "sentence at 0" in error
+    assert "JSON" in error and "passage at 0" in error
     assert n_calls == 2  # asked, then re-asked once with the error
     calls = rows(
         store,
@@ -525,3 +525,23 @@ def test_interrupt_keeps_finished_documents_and_drops_queued_ones(
     resumed = run(store, FakeBackend(echo_responder), [folder])
     assert (resumed.counts.n_skipped, resumed.counts.n_documents) == (3, 3)
     assert rows(store, "SELECT count(*), count(DISTINCT doc_id) FROM facts") == [(6, 6)]
+
+
+def test_editing_the_topic_file_without_a_version_bump_re_extracts(
+    store: Database, tmp_path: Path
+) -> None:
+    from pipeline.prompts import PROMPTS_DIR
+
+    topic = tmp_path / "mytopic.toml"
+    topic.write_text((PROMPTS_DIR / "topics" / "ukraine_dprk.toml").read_text())
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Kyiv said 40 North Korean soldiers were captured in Kursk.\n")
+    first = run(store, FakeBackend(echo_responder), [folder], topic=str(topic))
+    unchanged = FakeBackend(echo_responder)
+    again = run(store, unchanged, [folder], topic=str(topic))
+    assert (first.counts.n_documents, again.counts.n_skipped) == (1, 1)
+    assert unchanged.calls == []
+    topic.write_text(topic.read_text().replace('"killed", "dead"', '"killed", "slain in", "dead"'))
+    edited = run(store, FakeBackend(echo_responder), [folder], topic=str(topic))
+    assert (edited.counts.n_documents, edited.counts.n_skipped) == (1, 0)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.prompts import load_topic
 from pipeline.sources import SourceAliasError, SourceAliases, clean_source, load_aliases
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "prompts" / "topics" / "ukraine_dprk_sources.toml"
 
 # The canonical names of the labelling guide (evals/README.md, rule 7) that the table must know.
 README_CANONICALS = [
@@ -28,7 +28,9 @@ README_CANONICALS = [
 
 @pytest.fixture(scope="module")
 def aliases() -> SourceAliases:
-    return load_aliases(TABLE)
+    table = load_topic("ukraine_dprk").aliases()
+    assert table is not None
+    return table
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Protocol
 
 from pipeline.backends.base import Backend
@@ -23,7 +24,9 @@ def create_strategy(name: str, backend: Backend, topic: Topic) -> Strategy:
     if name == "anchored":
         from pipeline.extract.anchored import AnchoredStrategy
 
-        return AnchoredStrategy(backend, topic)
+        # `filter` (cues limit the grammar) is kept only to measure against the default `hint`.
+        cue_mode = os.environ.get("SPANFACT_CUE_MODE", "hint")
+        return AnchoredStrategy(backend, topic, cue_mode=cue_mode)
     if name == "whole":
         from pipeline.extract.whole import WholeStrategy
 

@@ -1,14 +1,20 @@
 """Anchored strategy: numbers are found deterministically; the model only labels them.
 
 Small models copy numbers and quotes badly but can say what a number counts when shown it. So
-value, range and hedge come from `pipeline.numbers`, the quote is the sentence itself, and the
-model answers one short JSON list per sentence: a metric (or `none`), a subject and a source.
-Neighbouring sentences travel with it because attribution often sits there ("..., the GUR said.").
+value, range and hedge come from `pipeline.numbers`, the quote is the number's sentence, and the
+subject is read off the words after the number. The model reads each on-topic paragraph once,
+with its numbers marked, and answers a metric code (and who says it) per number: one call per
+paragraph, not one per sentence with its neighbours, so each token of the article is read once.
+
+The metric cues of the topic are shown as hints. In `filter` mode (kept to measure against) they
+also limit the grammar, which keeps the right metric out of reach when its cue sits elsewhere.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator
 from functools import cache
 from typing import Any, Literal
 
@@ -17,7 +23,7 @@ from pydantic import BaseModel, create_model
 from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.attribution import attribute, known_sources
 from pipeline.extract.base import Extracted, ExtractionOutcome
-from pipeline.extract.cues import MetricCues, allowed_metrics
+from pipeline.extract.cues import ALWAYS, MetricCues, allowed_metrics, sentence_hints
 from pipeline.extract.sentences import Sentence, split_sentences
 from pipeline.numbers import NumberMention, find_mentions
 from pipeline.prompts import PromptTemplate, Topic, load_prompt
@@ -28,11 +34,17 @@ from schemas.records import Span
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "anchored_label"
-TOKENS_PER_LABEL = 40
+# {"id":12,"metric":"killed_or_wounded","source":"..."}: the source is the long part.
+TOKENS_PER_LABEL = 28
+# One request holds at most this many numbers or characters: a paragraph longer than that is
+# sent in pieces of whole sentences, so no document can outgrow the model's context.
+MAX_MENTIONS = 8
+MAX_CHARS = 1500
+CUE_MODES = ("hint", "filter")
 
 
 def _literal(*values: object) -> Any:
-    # A Literal built at run time: the allowed values depend on the sentence.
+    # A Literal built at run time: the allowed values depend on the passage.
     return Literal.__getitem__(values)
 
 
@@ -44,8 +56,8 @@ def _fixed_tuple(items: list[Any]) -> Any:
 def labels_model(options: tuple[tuple[str, ...], ...]) -> type[BaseModel]:
     """A schema with one label per mention, in order, each limited to that mention's metrics.
 
-    The grammar llama.cpp builds from it cannot skip, add or reorder a label, nor pick a metric
-    the words around the number do not support.
+    The grammar llama.cpp builds from it cannot skip, add or reorder a label, nor answer a
+    metric outside the options (the topic's vocabulary, or in filter mode the clause's cues).
     """
     items: list[Any] = []
     for i, allowed in enumerate(options, start=1):
@@ -54,7 +66,6 @@ def labels_model(options: tuple[tuple[str, ...], ...]) -> type[BaseModel]:
                 f"Label{i}",
                 id=(_literal(i), ...),
                 metric=(_literal(*allowed), ...),
-                subject=(str | None, ...),
                 source=(str | None, ...),
             )
         )
@@ -62,37 +73,123 @@ def labels_model(options: tuple[tuple[str, ...], ...]) -> type[BaseModel]:
     return model
 
 
-def mark(
-    sentences: list[Sentence], index: int, before: int, after: int, mentions: list[NumberMention]
-) -> str:
-    """The passage around sentence `index`, with each mention written as [id:number]."""
-    window = sentences[max(0, index - before) : index + after + 1]
-    target = sentences[index]
+def mark(sentences: list[Sentence], mentions: list[NumberMention], first_id: int = 1) -> str:
+    """The sentences as one passage, each mention written as [id:number]."""
     parts = []
-    for s in window:
-        if s is not target:
-            parts.append(s.text)
-            continue
+    i = first_id
+    for s in sentences:
         text = s.text
-        for i, m in reversed(list(enumerate(mentions, start=1))):
+        inside = [m for m in mentions if s.start <= m.start < s.end]
+        marks = []
+        for m in inside:
+            marks.append((m, i))
+            i += 1
+        for m, k in reversed(marks):
             lo, hi = m.start - s.start, m.end - s.start
-            text = f"{text[:lo]}[{i}:{text[lo:hi]}]{text[hi:]}"
+            text = f"{text[:lo]}[{k}:{text[lo:hi]}]{text[hi:]}"
         parts.append(text)
     return " ".join(parts)
 
 
-def mention_options(
-    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]
-) -> list[tuple[str, ...]]:
-    """Each mention's allowed metrics, from its clause: up to the neighbouring mentions."""
-    out = []
+def _clauses(sentence: Sentence, mentions: list[NumberMention]) -> Iterator[tuple[str, str]]:
+    """(after, before) for each mention: its clause up to the neighbouring mentions."""
     for k, m in enumerate(mentions):
         next_start = mentions[k + 1].start if k + 1 < len(mentions) else sentence.end
         prev_end = mentions[k - 1].end if k > 0 else sentence.start
         after = sentence.text[m.end - sentence.start : next_start - sentence.start]
         before = sentence.text[prev_end - sentence.start : m.start - sentence.start]
-        out.append(tuple(metric.value for metric in allowed_metrics(cues, after, before)))
-    return out
+        yield after, before
+
+
+def mention_options(
+    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]
+) -> list[tuple[str, ...]]:
+    """Filter mode: each mention's allowed metrics, from its clause's cues."""
+    return [
+        tuple(metric.value for metric in allowed_metrics(cues, after, before))
+        for after, before in _clauses(sentence, mentions)
+    ]
+
+
+def mention_hints(
+    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]
+) -> list[tuple[str, ...]]:
+    """Hint mode: the metrics each mention's words suggest (its clause first, then the sentence)."""
+    return [
+        tuple(m.value for m in sentence_hints(cues, after, before, sentence.text))
+        for after, before in _clauses(sentence, mentions)
+    ]
+
+
+_SUBJECT_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+# Where the noun phrase after a number ends: a verb, a preposition, a conjunction.
+_SUBJECT_STOP = frozenset(
+    [
+        "were",
+        "was",
+        "are",
+        "is",
+        "have",
+        "has",
+        "had",
+        "been",
+        "be",
+        "being",
+        "and",
+        "or",
+        "but",
+        "in",
+        "on",
+        "at",
+        "to",
+        "from",
+        "since",
+        "during",
+        "after",
+        "before",
+        "with",
+        "by",
+        "who",
+        "which",
+        "that",
+        "as",
+        "for",
+        "when",
+        "while",
+        "near",
+        "into",
+        "across",
+        "over",
+        "amid",
+        "than",
+        "said",
+        "says",
+        "killed",
+        "died",
+        "wounded",
+        "injured",
+    ]
+)
+MAX_SUBJECT_WORDS = 4
+
+
+def subject_after(sentence: Sentence, mention: NumberMention) -> str:
+    """Who or what is counted, read off the words right after the number ("North Korean
+    troops"); the model is not asked, as it would only rephrase them at a token's cost."""
+    rest = _SUBJECT_LEAD.sub("", sentence.text[mention.end - sentence.start :])
+    words: list[str] = []
+    pos = 0
+    for m in _SUBJECT_WORD.finditer(rest):
+        if rest[pos : m.start()].strip() or m.group().lower() in _SUBJECT_STOP:
+            break  # punctuation, a verb or a preposition ends the noun phrase
+        words.append(m.group())
+        pos = m.end()
+        if len(words) == MAX_SUBJECT_WORDS:
+            break
+    return " ".join(words) or "unspecified"
+
+
+_SUBJECT_LEAD = re.compile(r"^\s*(?:of\s+(?:the\s+)?|more\s+|other\s+)?")
 
 
 # Answers that name nobody; small models also cite the prompt's own words ("the passage").
@@ -115,18 +212,40 @@ def claim_from_label(label: MentionLabel, mention: NumberMention, sentence: Sent
         low=mention.low,
         high=mention.high,
         qualifier=Qualifier(mention.qualifier),
-        subject=_clean(label.subject) or "unspecified",
+        subject=_clean(label.subject) or subject_after(sentence, mention),
         source=_clean(label.source),
         quote=sentence.text,
     )
+
+
+def units(
+    sentences: list[Sentence], mentions: dict[int, list[NumberMention]]
+) -> Iterator[list[Sentence]]:
+    """Runs of sentences sent together: a paragraph, cut where it would hold too much."""
+    unit: list[Sentence] = []
+    held = chars = 0
+    for index, sentence in enumerate(sentences):
+        new_paragraph = bool(unit) and sentence.paragraph != unit[-1].paragraph
+        n = len(mentions.get(index, ()))
+        full = held + n > MAX_MENTIONS or chars + len(sentence.text) > MAX_CHARS
+        too_much = bool(unit) and full
+        if new_paragraph or too_much:
+            if held:
+                yield unit
+            unit, held, chars = [], 0, 0
+        unit.append(sentence)
+        held += n
+        chars += len(sentence.text) + 1
+    if held:
+        yield unit
 
 
 class AnchoredStrategy:
     name = "anchored"
     # 2: sentence attribution wins over the model; 3: tighter metric cues; 4: continuation
     # paragraphs count as on-topic, wider noun window, no "the passage" sources; 5: measures and
-    # appositive ages are not counts
-    version = "5"
+    # appositive ages are not counts; 6: one call per paragraph, cues as hints, subject from text
+    version = "6"
 
     def __init__(
         self,
@@ -134,72 +253,99 @@ class AnchoredStrategy:
         topic: Topic,
         prompt: PromptTemplate | None = None,
         *,
-        context_before: int = 1,
-        context_after: int = 1,
+        cue_mode: str = "hint",
     ) -> None:
+        if cue_mode not in CUE_MODES:
+            raise ValueError(f"cue_mode must be one of {', '.join(CUE_MODES)}, not {cue_mode!r}")
         self.backend = backend
         self.topic = topic
         self.prompt = prompt or load_prompt(PROMPT_NAME)
-        self.context_before = context_before
-        self.context_after = context_after
-        self.cues = MetricCues.from_config(topic.metric_cues)
+        self.cue_mode = cue_mode
+        if cue_mode != "hint":
+            self.version = f"{self.version}-{cue_mode}"
+        self.cues = MetricCues.from_config(topic.metric_cues, topic.noun_metrics)
         self.known = known_sources(topic.aliases())
+        self.vocabulary = tuple(topic.label_metrics)
+        self.system_vars = {
+            "topic": topic.description,
+            "metrics": [{"name": k, "text": v} for k, v in topic.metrics.items()],
+        }
 
     def extract(self, text: str) -> ExtractionOutcome:
         outcome = ExtractionOutcome(self.prompt.name, self.prompt.version)
         sentences = split_sentences(text)
         candidates = [m for m in find_mentions(text) if m.is_candidate]
+        by_sentence: dict[int, list[NumberMention]] = {}
+        cursor = 0
         for index, sentence in enumerate(sentences):
-            mentions = [m for m in candidates if sentence.start <= m.start < sentence.end]
-            if not mentions:
+            inside = []
+            while cursor < len(candidates) and candidates[cursor].start < sentence.end:
+                if candidates[cursor].start >= sentence.start:
+                    inside.append(candidates[cursor])
+                cursor += 1
+            if not inside:
                 continue
             span = Span(start=sentence.start, end=sentence.end, method="anchored")
             if topical_paragraph(text, span, self.topic.mentions_topic) is None:
                 log.debug("skipping off-topic sentence %r", sentence.text[:80])
                 continue
-            self._label_sentence(outcome, sentences, index, mentions)
+            by_sentence[index] = inside
+        position = {id(s): i for i, s in enumerate(sentences)}
+        for unit in units(sentences, by_sentence):
+            self._label_unit(outcome, unit, [by_sentence.get(position[id(s)], []) for s in unit])
         return outcome
 
-    def _label_sentence(
+    def _options(self, sentence: Sentence, mentions: list[NumberMention]) -> list[tuple[str, ...]]:
+        if self.cue_mode == "filter":
+            return [
+                tuple(m for m in opts if m in self.vocabulary) or tuple(a.value for a in ALWAYS)
+                for opts in mention_options(self.cues, sentence, mentions)
+            ]
+        return [self.vocabulary] * len(mentions)
+
+    def _label_unit(
         self,
         outcome: ExtractionOutcome,
-        sentences: list[Sentence],
-        index: int,
-        mentions: list[NumberMention],
+        unit: list[Sentence],
+        mentions: list[list[NumberMention]],
     ) -> None:
-        sentence = sentences[index]
-        options = mention_options(self.cues, sentence, mentions)
+        flat = [(s, m) for s, ms in zip(unit, mentions, strict=True) for m in ms]
+        options: list[tuple[str, ...]] = []
+        hints: list[tuple[str, ...]] = []
+        for s, ms in zip(unit, mentions, strict=True):
+            if ms:
+                options += self._options(s, ms)
+                hints += mention_hints(self.cues, s, ms)
         items = [
-            {"id": i, "text": m.text, "options": ", ".join(opts)}
-            for i, (m, opts) in enumerate(zip(mentions, options, strict=True), start=1)
+            {
+                "id": i,
+                "text": m.text,
+                "hint": ", ".join(h for h in hint if h in opts),
+                "options": ", ".join(opts) if self.cue_mode == "filter" else "",
+            }
+            for i, ((_, m), opts, hint) in enumerate(zip(flat, options, hints, strict=True), 1)
         ]
         request = LLMRequest(
             messages=self.prompt.messages(
-                {"topic": self.topic.description},
-                {
-                    "passage": mark(
-                        sentences, index, self.context_before, self.context_after, mentions
-                    ),
-                    "mentions": items,
-                },
+                self.system_vars,
+                {"passage": mark(unit, [m for _, m in flat]), "mentions": items},
             ),
             response_model=labels_model(tuple(options)),
             prompt_name=self.prompt.name,
             prompt_version=self.prompt.version,
             schema_version=SCHEMA_VERSION,
-            max_tokens=24 + TOKENS_PER_LABEL * len(mentions),
+            max_tokens=24 + TOKENS_PER_LABEL * len(flat),
         )
         result = self.backend.complete(request)
         outcome.count(result)
         if result.parsed is None:
-            outcome.errors.append(f"sentence at {sentence.start}: {result.error}")
+            outcome.errors.append(f"passage at {unit[0].start}: {result.error}")
             return
         labels = [
             MentionLabel.model_validate(label.model_dump())
             for label in getattr(result.parsed, "labels", ())
         ]
-        anchor = Span(start=sentence.start, end=sentence.end, method="anchored")
-        for label, mention in zip(labels, mentions, strict=False):
+        for label, (sentence, mention) in zip(labels, flat, strict=False):
             if label.metric is LabelMetric.none:
                 continue
             claim = claim_from_label(label, mention, sentence)
@@ -211,4 +357,5 @@ class AnchoredStrategy:
             )
             if credited is not None:
                 claim = claim.model_copy(update={"source": credited})
+            anchor = Span(start=sentence.start, end=sentence.end, method="anchored")
             outcome.claims.append(Extracted(claim, anchor))

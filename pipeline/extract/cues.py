@@ -1,8 +1,9 @@
-"""Which metrics a number can be, from the words of its clause (topic configuration).
+"""Which metrics the words of a number's clause name (topic configuration).
 
-A small model confuses "another 1,000 have been injured" with killed when it may answer any
-metric. The words around a number narrow it down cheaply: the model then chooses among the
-metrics those words name (plus `other` and `none`), and the grammar enforces the choice.
+A small model confuses "another 1,000 have been injured" with killed. The words around a number
+say cheaply what it probably counts; the anchored strategy shows them to the model as hints.
+They are hints, not a filter: a cue earlier in the sentence ("The death toll ... has climbed to
+212") or none at all must not keep the right metric out of reach.
 """
 
 from __future__ import annotations
@@ -14,27 +15,24 @@ from dataclasses import dataclass
 from schemas.claims import LabelMetric
 
 ALWAYS = (LabelMetric.other, LabelMetric.none)
-# Events outrank the nouns that merely name who is counted ("troops", "missiles").
-_EVENT_METRICS = (
-    LabelMetric.killed_or_wounded,
-    LabelMetric.killed,
-    LabelMetric.wounded,
-    LabelMetric.captured,
-    LabelMetric.missing,
-)
 
 
 @dataclass(frozen=True)
 class MetricCues:
     patterns: Mapping[LabelMetric, re.Pattern[str]]
+    # Events outrank the metrics whose cues merely name who is counted ("troops", "missiles").
+    events: frozenset[LabelMetric] = frozenset()
 
     @classmethod
-    def from_config(cls, table: Mapping[str, Sequence[str]]) -> MetricCues:
+    def from_config(
+        cls, table: Mapping[str, Sequence[str]], noun_metrics: Sequence[str] = ()
+    ) -> MetricCues:
         patterns = {}
         for metric, words in table.items():
             alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
             patterns[LabelMetric(metric)] = re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)
-        return cls(patterns)
+        nouns = {LabelMetric(m) for m in noun_metrics}
+        return cls(patterns, frozenset(m for m in patterns if m not in nouns))
 
     def found(self, text: str) -> list[tuple[int, LabelMetric]]:
         """(offset, metric) for every cue in `text`; a compound cue hides its parts."""
@@ -109,7 +107,7 @@ def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetr
     at all, only `other` and `none` are offered: a count of dead, wounded or deployed troops is
     written with words for it.
     """
-    events = [m for _, m in cues.found(after) if m in _EVENT_METRICS]
+    events = [m for _, m in cues.found(after) if m in cues.events]
     if events:
         chosen = events
     else:
@@ -117,3 +115,13 @@ def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetr
         chosen = [m for _, m in cues.found(_governing_word(before))]
         chosen += [m for _, m in cues.found(head)]
     return list(dict.fromkeys([*chosen, *ALWAYS]))
+
+
+def sentence_hints(cues: MetricCues, after: str, before: str, sentence: str) -> list[LabelMetric]:
+    """The metrics to suggest for a number: its clause's cues, else any cue in the sentence."""
+    near = [m for m in allowed_metrics(cues, after, before) if m not in ALWAYS]
+    if near:
+        return near
+    found = [m for _, m in cues.found(sentence)]
+    events = [m for m in found if m in cues.events]
+    return list(dict.fromkeys(events or found))

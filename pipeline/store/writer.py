@@ -27,6 +27,9 @@ class RunConfig:
     prompt_name: str
     prompt_version: str
     schema_version: str
+    # sha256 of the prompt file, the topic file (with its alias table) and the response schemas:
+    # an edit that forgets to bump a version still makes earlier results stale.
+    content: str = ""
 
     @property
     def key(self) -> str:

@@ -77,7 +77,7 @@ def test_anchored_labels_only_count_mentions_of_on_topic_sentences(topic: Topic)
 
 def test_anchored_offers_every_metric_and_shows_the_cues_as_hints(topic: Topic) -> None:
     fake = FakeBackend(label_all({"300": "killed", "2,700": "wounded"}))
-    AnchoredStrategy(fake, topic).extract(ARTICLE.splitlines()[0])
+    AnchoredStrategy(fake, topic, cue_mode="hint").extract(ARTICLE.splitlines()[0])
     schema = fake.calls[0]["response_format"]["schema"]
     labels = schema["properties"]["labels"]
     assert labels["minItems"] == labels["maxItems"] == 2
@@ -95,7 +95,7 @@ def test_a_cue_earlier_in_the_sentence_is_still_a_hint(topic: Topic) -> None:
         "has climbed to 212, Kyiv said."
     )
     fake = FakeBackend(label_all({"212": "killed"}))
-    outcome = AnchoredStrategy(fake, topic).extract(text)
+    outcome = AnchoredStrategy(fake, topic, cue_mode="hint").extract(text)
     asked = fake.calls[0]["messages"][-1]["content"]
     assert "[1] 212 (hint: killed)" in asked
     assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("killed", 212)]

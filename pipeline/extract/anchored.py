@@ -253,7 +253,7 @@ class AnchoredStrategy:
         topic: Topic,
         prompt: PromptTemplate | None = None,
         *,
-        cue_mode: str = "hint",
+        cue_mode: str = "filter",
     ) -> None:
         if cue_mode not in CUE_MODES:
             raise ValueError(f"cue_mode must be one of {', '.join(CUE_MODES)}, not {cue_mode!r}")
@@ -261,7 +261,7 @@ class AnchoredStrategy:
         self.topic = topic
         self.prompt = prompt or load_prompt(PROMPT_NAME)
         self.cue_mode = cue_mode
-        if cue_mode != "hint":
+        if cue_mode != "filter":
             self.version = f"{self.version}-{cue_mode}"
         self.cues = MetricCues.from_config(topic.metric_cues, topic.noun_metrics)
         self.known = known_sources(topic.aliases())

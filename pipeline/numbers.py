@@ -181,7 +181,10 @@ _CURRENCY = (
 
 _DIGIT_QTY_RE = re.compile(
     r"(?<![A-Za-z0-9.])(?<![0-9],)"
-    r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?P<frac>\.[0-9]+)?"
+    r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])"
+    # Thousands grouped by a space, as many outlets write them ("11 000", "2\u202f600").
+    r"|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?![0-9]|[.,][0-9])"
+    r"|[0-9]+)(?P<frac>\.[0-9]+)?"
     r"(?:(?P<word>[\s-]+(?:hundred(?:\s+(?:thousand|million|billion))?"
     r"|thousand|million|billion|trillion|dozen)\b)"
     r"|(?P<suffix>k|mn|mln|m|bn|b|trn|tn)(?![A-Za-z0-9])"
@@ -389,7 +392,7 @@ def _parse_words(words: Sequence[str]) -> Fraction | None:
 
 
 def _digit_value(num: str, frac: str | None) -> Fraction:
-    return Fraction(num.replace(",", "") + (frac or ""))
+    return Fraction(re.sub(r"[,\s\u202f]", "", num) + (frac or ""))
 
 
 def _suffix_scale(suffix: str) -> int:

@@ -308,3 +308,15 @@ def test_every_shipped_topic_is_one_file_with_its_own_vocabulary_and_aliases() -
         assert topic.sources_file is None and topic.aliases() is not None
         assert topic.label_metrics[-2:] == ("other", "none")
         assert set(topic.metric_cues) <= set(topic.label_metrics)
+
+
+def test_filter_mode_offers_the_sentences_cues_when_the_clause_has_none(topic: Topic) -> None:
+    text = (
+        "The death toll among Russian conscripts from Sunday's strike on the Kursk barracks "
+        "has climbed to 212, Kyiv said."
+    )
+    fake = FakeBackend(label_all({"212": "killed"}))
+    outcome = AnchoredStrategy(fake, topic, cue_mode="filter").extract(text)
+    schema = fake.calls[0]["response_format"]["schema"]
+    assert schema["$defs"]["Label1"]["properties"]["metric"]["enum"] == ["killed", "other", "none"]
+    assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("killed", 212)]

@@ -103,7 +103,6 @@ def test_parse_number_reads_value(s: str, expected: int) -> None:
         "and",
         "3%",
         "$5",
-        "3 000",
     ],
 )
 def test_parse_number_rejects_non_numbers(s: str) -> None:
@@ -718,3 +717,16 @@ def test_hundreds_and_shared_scale_ranges(
 ) -> None:
     (mention,) = [m for m in find_mentions(text) if m.is_candidate]
     assert (mention.value, mention.low, mention.high) == (value, low, high)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("There are about 11 000 North Korean soldiers in the east.", 11000),
+        ("The division numbers 2\u00a0600 soldiers.", 2600),
+        ("In 2024 300 troops were sent.", 300),
+    ],
+)
+def test_space_grouped_thousands(text: str, value: int) -> None:
+    assert [m.value for m in find_mentions(text) if m.is_candidate] == [value]
+    assert parse_number("3 000") == 3000

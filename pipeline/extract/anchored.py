@@ -244,8 +244,9 @@ class AnchoredStrategy:
     name = "anchored"
     # 2: sentence attribution wins over the model; 3: tighter metric cues; 4: continuation
     # paragraphs count as on-topic, wider noun window, no "the passage" sources; 5: measures and
-    # appositive ages are not counts; 6: one call per paragraph, cues as hints, subject from text
-    version = "6"
+    # appositive ages are not counts; 6: one call per paragraph, cues as hints, subject from text;
+    # 7: a clause without cues is offered its sentence's
+    version = "7"
 
     def __init__(
         self,
@@ -297,10 +298,18 @@ class AnchoredStrategy:
 
     def _options(self, sentence: Sentence, mentions: list[NumberMention]) -> list[tuple[str, ...]]:
         if self.cue_mode == "filter":
-            return [
-                tuple(m for m in opts if m in self.vocabulary) or tuple(a.value for a in ALWAYS)
-                for opts in mention_options(self.cues, sentence, mentions)
-            ]
+            always = tuple(a.value for a in ALWAYS)
+            out = []
+            for near, hints in zip(
+                mention_options(self.cues, sentence, mentions),
+                mention_hints(self.cues, sentence, mentions),
+                strict=True,
+            ):
+                # A clause with no cue of its own takes the sentence's: "The death toll ... has
+                # climbed to 212" names its metric before the number, out of the clause's reach.
+                chosen = near if set(near) - set(always) else (*hints, *always)
+                out.append(tuple(m for m in dict.fromkeys(chosen) if m in self.vocabulary))
+            return out
         return [self.vocabulary] * len(mentions)
 
     def _label_unit(

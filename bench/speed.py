@@ -6,7 +6,12 @@ wall seconds, model calls (answered attempts, re-asks included), prompt and comp
 the run's reports, checked against the `llm_calls` table), and claims stored (verified) and
 rejected. Loading the model is timed apart.
 
-Slow: about a minute per article for `anchored` on 2 cores, more for `whole`.
+With the embedded model it also times how long the same model takes to read each article once
+(one forward pass over its tokens, no prompt, nothing generated), before and after the
+strategies, and prints each strategy's seconds as a ratio of that: the figure to compare across
+machines and loads, since both are measured in one process.
+
+Slow: tens of seconds per article for `anchored` on 2 cores, more for `whole`.
 
     python -m bench.speed --strategy anchored --limit 1
     python -m bench.speed                                   # both strategies, data/articles
@@ -113,6 +118,24 @@ def measure(backend: Backend, strategy: str, paths: list[Path], workdir: Path) -
     return cost
 
 
+def read_once_seconds(backend: Backend, paths: list[Path]) -> tuple[float, int] | None:
+    """Seconds and tokens for the embedded model to read every article once, from scratch."""
+    llm = getattr(backend, "llm", None)
+    if llm is None:
+        return None
+    seconds, tokens = 0.0, 0
+    for path in paths:
+        ids = llm.tokenize(path.read_text(encoding="utf-8").encode("utf-8"), add_bos=True)
+        ids = ids[: llm.n_ctx() - 1]
+        llm.reset()  # nothing of an earlier prompt may be reused
+        started = time.perf_counter()
+        llm.eval(ids)
+        seconds += time.perf_counter() - started
+        tokens += len(ids)
+    llm.reset()
+    return seconds, tokens
+
+
 def print_cost(cost: StrategyCost) -> None:
     n = len(cost.articles) or 1
     print(f"\n{cost.strategy}: {len(cost.articles)} articles in {cost.seconds:.1f} s")
@@ -164,9 +187,22 @@ def main(argv: list[str] | None = None) -> int:
         f"{backend.model}: ready in {time.perf_counter() - started:.1f} s (not counted); "
         f"{len(paths)} articles from {args.articles}"
     )
+    before = read_once_seconds(backend, paths)
+    costs = []
     with tempfile.TemporaryDirectory(prefix="spanfact-speed-") as tmp:
         for strategy in args.strategy or list(STRATEGIES):
-            print_cost(measure(backend, strategy, paths, Path(tmp)))
+            costs.append(measure(backend, strategy, paths, Path(tmp)))
+            print_cost(costs[-1])
+    after = read_once_seconds(backend, paths)
+    if before is not None and after is not None:
+        # Averaged over both passes, so a load that changes during the run counts evenly.
+        once = (before[0] + after[0]) / 2
+        print(
+            f"\nread once: {before[1]} article tokens in {before[0]:.1f} s before and "
+            f"{after[0]:.1f} s after ({before[1] / once:.0f} tok/s)"
+        )
+        for cost in costs:
+            print(f"  {cost.strategy}: model time {cost.seconds / once:.2f}x read-once")
     return 0
 
 

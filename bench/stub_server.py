@@ -10,7 +10,7 @@ wording does not break it:
 - `{"type": "json_object"}` with the schema written as JSON in a message (plain JSON mode).
 
 A schema with `labels` (the anchored strategy: an array with minItems == maxItems == the number of
-mentions) gets that many labels, each `killed` when the item's schema allows it; a schema with
+mentions, each item an enum of metric names) gets that many labels, each `killed` when the item's schema allows it; a schema with
 `claims` (the whole strategy) gets `{"claims": []}`. Anything else is answered with HTTP 400.
 
     with StubServer(delay_s=0.2) as base_url:   # e.g. http://127.0.0.1:40123/v1
@@ -40,7 +40,6 @@ from typing import Any, cast
 DEFAULT_DELAY_S = 0.2
 DEFAULT_PORT = 8089
 PREFERRED_METRIC = "killed"
-STUB_LABEL = {"subject": "troops", "source": "the army"}
 
 
 class StubError(ValueError):
@@ -85,7 +84,7 @@ def _choices(node: Any, root: dict[str, Any]) -> list[Any] | None:
     return found
 
 
-def _labels(labels_schema: Any, root: dict[str, Any]) -> list[dict[str, Any]]:
+def _labels(labels_schema: Any, root: dict[str, Any]) -> list[str]:
     array = _resolve(labels_schema, root)
     if not isinstance(array, dict):
         raise StubError("`labels` is not a schema object")
@@ -98,14 +97,12 @@ def _labels(labels_schema: Any, root: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for i in range(1, n + 1):
         item = _resolve(prefix[i - 1] if i <= len(prefix) else array.get("items", {}), root)
-        props = item.get("properties", {}) if isinstance(item, dict) else {}
-        ids = _choices(props.get("id"), root)
-        metrics = _choices(props.get("metric"), root)
+        metrics = _choices(item, root)
         if metrics is None or PREFERRED_METRIC in metrics:
             metric = PREFERRED_METRIC
         else:
             metric = next((m for m in metrics if m != "none"), metrics[0])
-        out.append({"id": ids[0] if ids else i, "metric": metric, **STUB_LABEL})
+        out.append(metric)
     return out
 
 

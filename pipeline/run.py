@@ -31,7 +31,7 @@ from pipeline.store.writer import (
     record_input,
     start_run,
 )
-from schemas.claims import SCHEMA_VERSION, ClaimList, MentionLabel
+from schemas.claims import SCHEMA_VERSION
 from schemas.records import Document, Provenance, ValidatedClaim
 
 log = logging.getLogger(__name__)
@@ -75,12 +75,10 @@ class RunSummary:
 ProgressCallback = Callable[[DocumentReport], None]
 
 
-def content_digest(prompt: PromptTemplate, topic: Topic) -> str:
-    """What the stored results of a configuration depend on, by content rather than version."""
-    schemas = json.dumps(
-        [ClaimList.model_json_schema(), MentionLabel.model_json_schema()], sort_keys=True
-    )
-    blob = "\0".join([prompt.digest, topic.digest, schemas])
+def content_digest(prompt: PromptTemplate, topic: Topic, schema: dict[str, Any]) -> str:
+    """What the stored results of a configuration depend on, by content rather than version:
+    the prompt file, the topic file with its alias table, and the response schema."""
+    blob = "\0".join([prompt.digest, topic.digest, json.dumps(schema, sort_keys=True)])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -157,7 +155,9 @@ class BatchRunner:
             prompt_name=self.strategy.prompt.name,
             prompt_version=self.strategy.prompt.version,
             schema_version=SCHEMA_VERSION,
-            content=content_digest(self.strategy.prompt, self.topic),
+            content=content_digest(
+                self.strategy.prompt, self.topic, self.strategy.response_schema()
+            ),
         )
         self.provenance = Provenance(
             model=backend.model,

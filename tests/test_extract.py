@@ -6,6 +6,8 @@ import itertools
 import json
 from typing import Any
 
+import pytest
+
 from pipeline.backends.cached import CachedBackend
 from pipeline.backends.fake import FakeBackend
 from pipeline.extract.anchored import AnchoredStrategy
@@ -36,18 +38,9 @@ def label_all(metrics: dict[str, str]) -> Any:
     def respond(messages: list[dict[str, Any]]) -> str:
         user = messages[-1]["content"]
         items = [line for line in user.splitlines() if line.startswith("[")]
-        labels = []
-        for i, line in enumerate(items, start=1):
-            number = line.split("]", 1)[1].split("(")[0].strip()
-            metric = metrics.get(number, "none")
-            labels.append(
-                {
-                    "id": i,
-                    "metric": metric,
-                    "subject": "soldiers",
-                    "source": "Seoul's spy agency" if metric != "none" else None,
-                }
-            )
+        labels = [
+            metrics.get(line.split("]", 1)[1].split("(")[0].strip(), "none") for line in items
+        ]
         return json.dumps({"labels": labels})
 
     return respond
@@ -81,7 +74,7 @@ def test_anchored_offers_every_metric_and_shows_the_cues_as_hints(topic: Topic) 
     schema = fake.calls[0]["response_format"]["schema"]
     labels = schema["properties"]["labels"]
     assert labels["minItems"] == labels["maxItems"] == 2
-    enums = [schema["$defs"][f"Label{i}"]["properties"]["metric"]["enum"] for i in (1, 2)]
+    enums = [item["enum"] for item in labels["prefixItems"]]
     assert enums == [list(topic.label_metrics)] * 2
     asked = fake.calls[0]["messages"][-1]["content"]
     assert "[1] 300 (hint: killed)" in asked and "[2] 2,700 (hint: wounded)" in asked
@@ -105,7 +98,7 @@ def test_filter_mode_limits_each_number_to_the_metrics_its_clause_names(topic: T
     fake = FakeBackend(label_all({"300": "killed", "2,700": "wounded"}))
     AnchoredStrategy(fake, topic, cue_mode="filter").extract(ARTICLE.splitlines()[0])
     schema = fake.calls[0]["response_format"]["schema"]
-    enums = [schema["$defs"][f"Label{i}"]["properties"]["metric"]["enum"] for i in (1, 2)]
+    enums = [item["enum"] for item in schema["properties"]["labels"]["prefixItems"]]
     assert enums == [["killed", "other", "none"], ["wounded", "other", "none"]]
 
 
@@ -160,19 +153,39 @@ def test_metric_cues_reach_past_modifiers_and_name_prisoners(topic: Topic) -> No
     assert LabelMetric.captured in taken
 
 
-def test_a_source_that_names_the_prompt_is_no_source(topic: Topic) -> None:
-    fake = FakeBackend(
-        lambda messages: json.dumps(
-            {
-                "labels": [
-                    {"id": 1, "metric": "killed", "subject": "troops", "source": "the passage"}
-                ]
-            }
-        )
-    )
-    text = "About 300 North Korean troops were killed in Kursk."
+@pytest.mark.parametrize(
+    ("text", "number", "source"),
+    [
+        # The sentence's own speaker, known to the alias table or not.
+        (
+            "About 300 North Korean troops were killed in Kursk, Seoul's spy agency said.",
+            "300",
+            "Seoul's spy agency",
+        ),
+        ("A local blogger said 30 soldiers were killed in Kursk.", "30", "A local blogger"),
+        # Credited a sentence later in the same paragraph.
+        (
+            "At least 40 soldiers were killed in Kursk. The Pentagon said the figure was provisional.",
+            "40",
+            "The Pentagon",
+        ),
+        # Nobody named: no source, whatever a model would make up.
+        ("About 300 North Korean troops were killed in Kursk.", "300", None),
+        # A pronoun is nobody the reader can check.
+        ("He said 25 soldiers were killed in Kursk.", "25", None),
+    ],
+)
+def test_the_source_is_read_off_the_paragraph_not_generated(
+    topic: Topic, text: str, number: str, source: str | None
+) -> None:
+    fake = FakeBackend(label_all({number: "killed"}))
     outcome = AnchoredStrategy(fake, topic).extract(text)
-    assert [(e.claim.value, e.claim.source) for e in outcome.claims] == [(300, None)]
+    assert [(e.claim.value, e.claim.source) for e in outcome.claims] == [(int(number), source)]
+    # The model is asked for labels only: nothing in the schema lets it write a name.
+    schema = fake.calls[0]["response_format"]["schema"]
+    assert schema["properties"]["labels"]["prefixItems"] == [
+        {"enum": ["killed", "other", "none"], "type": "string"}
+    ]
 
 
 def claims_json(*claims: dict[str, Any]) -> str:
@@ -318,5 +331,5 @@ def test_filter_mode_offers_the_sentences_cues_when_the_clause_has_none(topic: T
     fake = FakeBackend(label_all({"212": "killed"}))
     outcome = AnchoredStrategy(fake, topic, cue_mode="filter").extract(text)
     schema = fake.calls[0]["response_format"]["schema"]
-    assert schema["$defs"]["Label1"]["properties"]["metric"]["enum"] == ["killed", "other", "none"]
+    assert schema["properties"]["labels"]["prefixItems"][0]["enum"] == ["killed", "other", "none"]
     assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("killed", 212)]

@@ -112,6 +112,5 @@ def echo_responder(messages: list[dict[str, Any]]) -> str:
     last = str(messages[-1].get("content", "")) if messages else ""
     ids = [int(m) for m in _MENTION_LINE.findall(last)]
     if ids:
-        labels = [{"id": i, "metric": "other", "subject": None, "source": None} for i in ids]
-        return json.dumps({"labels": labels})
+        return json.dumps({"labels": ["other"] * len(ids)})
     return json.dumps({"claims": []})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Protocol
+from typing import Any, Protocol
 
 from pipeline.backends.base import Backend
 from pipeline.extract.base import Extracted, ExtractionOutcome
@@ -16,6 +16,11 @@ class Strategy(Protocol):
     name: str
     version: str
     prompt: PromptTemplate
+
+    def response_schema(self) -> dict[str, Any]:
+        """The JSON schema the model answers in (one typical request's): part of what makes
+        stored results stale, with the prompt and topic files."""
+        ...
 
     def extract(self, text: str) -> ExtractionOutcome: ...
 

@@ -21,21 +21,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, create_model
 
 from pipeline.backends.base import Backend, LLMRequest
-from pipeline.extract.attribution import attribute, known_sources
+from pipeline.extract.attribution import credit, known_sources
 from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.extract.cues import ALWAYS, MetricCues, allowed_metrics, sentence_hints
 from pipeline.extract.sentences import Sentence, split_sentences
 from pipeline.numbers import NumberMention, find_mentions
 from pipeline.prompts import PromptTemplate, Topic, load_prompt
 from pipeline.validate import topical_paragraph
-from schemas.claims import SCHEMA_VERSION, Claim, LabelMetric, MentionLabel, Metric, Qualifier
+from schemas.claims import SCHEMA_VERSION, Claim, LabelMetric, Metric, Qualifier
 from schemas.records import Span
 
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "anchored_label"
-# {"id":12,"metric":"killed_or_wounded","source":"..."}: the source is the long part.
-TOKENS_PER_LABEL = 28
+# "killed_or_wounded", is the longest label; most are one token and a separator.
+TOKENS_PER_LABEL = 8
 # One request holds at most this many numbers or characters: a paragraph longer than that is
 # sent in pieces of whole sentences, so no document can outgrow the model's context.
 MAX_MENTIONS = 8
@@ -54,21 +54,13 @@ def _fixed_tuple(items: list[Any]) -> Any:
 
 @cache
 def labels_model(options: tuple[tuple[str, ...], ...]) -> type[BaseModel]:
-    """A schema with one label per mention, in order, each limited to that mention's metrics.
+    """A schema holding one metric name per mention, in order, each limited to its options.
 
-    The grammar llama.cpp builds from it cannot skip, add or reorder a label, nor answer a
-    metric outside the options (the topic's vocabulary, or in filter mode the clause's cues).
+    The answer is only what the model must decide, `{"labels":["killed","none"]}`: about two
+    generated tokens a number. The grammar llama.cpp builds from it cannot skip, add or
+    reorder a label, nor answer a metric outside the options.
     """
-    items: list[Any] = []
-    for i, allowed in enumerate(options, start=1):
-        items.append(
-            create_model(
-                f"Label{i}",
-                id=(_literal(i), ...),
-                metric=(_literal(*allowed), ...),
-                source=(str | None, ...),
-            )
-        )
+    items: list[Any] = [_literal(*allowed) for allowed in options]
     model: type[BaseModel] = create_model("MentionLabels", labels=(_fixed_tuple(items), ...))
     return model
 
@@ -210,28 +202,17 @@ def subject_after(sentence: Sentence, mention: NumberMention) -> str:
 _SUBJECT_LEAD = re.compile(r"^\s*(?:of\s+(?:the\s+)?|more\s+|other\s+)?")
 
 
-# Answers that name nobody; small models also cite the prompt's own words ("the passage").
-_NO_SOURCE = frozenset(
-    ["null", "none", "unknown", "n/a", "the passage", "passage", "the text", "text", "the article"]
-)
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value if value and value.lower() not in _NO_SOURCE else None
-
-
-def claim_from_label(label: MentionLabel, mention: NumberMention, sentence: Sentence) -> Claim:
+def claim_from_label(
+    metric: LabelMetric, mention: NumberMention, sentence: Sentence, source: str | None
+) -> Claim:
     return Claim(
-        metric=Metric(label.metric.value),
+        metric=Metric(metric.value),
         value=mention.value,
         low=mention.low,
         high=mention.high,
         qualifier=Qualifier(mention.qualifier),
-        subject=_clean(label.subject) or subject_after(sentence, mention),
-        source=_clean(label.source),
+        subject=subject_after(sentence, mention),
+        source=source,
         quote=sentence.text,
     )
 
@@ -264,8 +245,9 @@ class AnchoredStrategy:
     # paragraphs count as on-topic, wider noun window, no "the passage" sources; 5: measures and
     # appositive ages are not counts; 6: one call per paragraph, cues as hints, subject from text;
     # 7: a clause without cues is offered its sentence's; 8: only a number linked to an earlier
-    # measure ("the toll rose to N") is offered that measure's cues
-    version = "8"
+    # measure ("the toll rose to N") is offered that measure's cues; 9: the model answers only
+    # a metric per number, the source is read off the paragraph
+    version = "9"
 
     def __init__(
         self,
@@ -290,6 +272,9 @@ class AnchoredStrategy:
             "topic": topic.description,
             "metrics": [{"name": k, "text": v} for k, v in topic.metrics.items()],
         }
+
+    def response_schema(self) -> dict[str, Any]:
+        return labels_model((self.vocabulary,)).model_json_schema()
 
     def extract(self, text: str) -> ExtractionOutcome:
         outcome = ExtractionOutcome(self.prompt.name, self.prompt.version)
@@ -369,21 +354,21 @@ class AnchoredStrategy:
         if result.parsed is None:
             outcome.errors.append(f"passage at {unit[0].start}: {result.error}")
             return
-        labels = [
-            MentionLabel.model_validate(label.model_dump())
-            for label in getattr(result.parsed, "labels", ())
-        ]
-        for label, (sentence, mention) in zip(labels, flat, strict=False):
-            if label.metric is LabelMetric.none:
+        labels = [LabelMetric(label) for label in getattr(result.parsed, "labels", ())]
+        texts = [s.text for s in unit]
+        index = {id(s): k for k, s in enumerate(unit)}
+        for metric, (sentence, mention) in zip(labels, flat, strict=False):
+            if metric is LabelMetric.none:
                 continue
-            claim = claim_from_label(label, mention, sentence)
-            credited = attribute(
-                sentence.text,
+            # Who says it is read off the text, never generated: a name costs the model ~10
+            # tokens, and a small model credits whichever agency sits nearest.
+            source = credit(
+                texts,
+                index[id(sentence)],
                 mention.start - sentence.start,
                 mention.end - sentence.start,
                 self.known,
             )
-            if credited is not None:
-                claim = claim.model_copy(update={"source": credited})
+            claim = claim_from_label(metric, mention, sentence, source)
             anchor = Span(start=sentence.start, end=sentence.end, method="anchored")
             outcome.claims.append(Extracted(claim, anchor))

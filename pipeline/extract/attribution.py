@@ -75,3 +75,71 @@ def attribute(sentence: str, start: int, end: int, known: Known) -> str | None:
         if known(match.group(1).strip()) is not None:
             return match.group(1).strip()
     return None
+
+
+# Words that open a speaker phrase but name nobody the reader could check.
+_NOT_A_SPEAKER = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "it",
+        "we",
+        "i",
+        "you",
+        "who",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "which",
+        "what",
+        "some",
+        "many",
+        "others",
+        "one",
+        "two",
+        "several",
+    ]
+)
+_SPEAKER_CHARS = re.compile(r"^[A-Za-z][\w .'’&-]*$")
+
+
+def plausible_speaker(name: str) -> str | None:
+    """A speaker phrase that names someone ("Turkey's disaster agency", "local police"), not a
+    pronoun or a clause fragment; None otherwise. Used when the alias table knows no name."""
+    name = name.strip()
+    words = name.split()
+    if not words or len(words) > 6 or not _SPEAKER_CHARS.match(name):
+        return None
+    if words[0].lower() in _NOT_A_SPEAKER or any(ch.isdigit() for ch in name):
+        return None
+    return name
+
+
+def credit(sentences: list[str], index: int, start: int, end: int, known: Known) -> str | None:
+    """Who a paragraph credits for the number at [start, end) of `sentences[index]`.
+
+    The sentence's own attribution first (a source the alias table knows, then any named
+    speaker); failing that, a known source named by the nearest other sentence of the
+    paragraph, the one before first: news often states figures and credits them a sentence
+    later ("... The figures came from the agency's briefing.").
+    """
+    sentence = sentences[index]
+    own = attribute(sentence, start, end, known) or attribute(
+        sentence, start, end, plausible_speaker
+    )
+    if own is not None:
+        return own
+    order = sorted(range(len(sentences)), key=lambda k: (abs(k - index), k > index))
+    for k in order:
+        if k == index:
+            continue
+        other = sentences[k]
+        # Attribution anywhere in a neighbour: measured from its end, so "X said" before or
+        # after that sentence's own numbers both count.
+        found = attribute(other, len(other), len(other), known)
+        if found is not None:
+            return found
+    return None

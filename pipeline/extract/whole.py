@@ -83,6 +83,9 @@ class WholeStrategy:
         self.chunk_chars = chunk_chars
         self.max_tokens = max_tokens
 
+    def response_schema(self) -> dict[str, Any]:
+        return GroundedClaimList.model_json_schema()
+
     def extract(self, text: str) -> ExtractionOutcome:
         outcome = ExtractionOutcome(self.prompt.name, self.prompt.version)
         for chunk in chunks(text, self.chunk_chars):

@@ -40,6 +40,23 @@
       });
     });
     panel.setAttribute("data-ready", String(marks.length));
+    // A link to #c-<claim id> (from the index) opens with that claim pinned.
+    if (/^#c-./.test(location.hash)) {
+      var wanted = decodeURIComponent(location.hash.slice(3));
+      marks.forEach(function (mark) {
+        if (mark.getAttribute("data-claim-id") === wanted && !pinned) mark.click();
+      });
+    }
+  }
+
+  function hashParams() {
+    // "#status=rejected&metric=killed": a filtered view that can be linked to.
+    var out = {};
+    location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
+      var at = pair.indexOf("=");
+      if (at > 0) out[decodeURIComponent(pair.slice(0, at))] = decodeURIComponent(pair.slice(at + 1));
+    });
+    return out;
   }
 
   function cellValue(row, index) {
@@ -95,7 +112,10 @@
       }
       if (count) count.textContent = shown + " of " + rows.length + " shown";
     }
+    var preset = hashParams();
     fields.forEach(function (field) {
+      var name = field.getAttribute("data-filter");
+      if (Object.prototype.hasOwnProperty.call(preset, name)) field.value = preset[name];
       field.addEventListener("input", apply);
       field.addEventListener("change", apply);
     });

@@ -76,9 +76,7 @@ def build_store(root: Path) -> Path:
     path = root / "review.duckdb"
     db = open_db(path)
     try:
-        BatchRunner(db, FakeBackend(whole_responder), RunOptions(strategy="whole")).run(
-            [whole_dir]
-        )
+        BatchRunner(db, FakeBackend(whole_responder), RunOptions(strategy="whole")).run([whole_dir])
         BatchRunner(db, FakeBackend(echo_responder), RunOptions()).run([anchored_dir])
     finally:
         db.close()

@@ -295,7 +295,12 @@ def test_index_lists_runs_documents_and_a_filterable_claims_table(site: Path) ->
     page = soup_of(site / "index.html")
     assert len(page.select("#runs tbody tr")) == 2
     rows = page.select("#claims-table tbody tr")
-    assert sorted(r["data-status"] for r in rows) == ["rejected", "verified", "verified", "verified"]
+    assert sorted(r["data-status"] for r in rows) == [
+        "rejected",
+        "verified",
+        "verified",
+        "verified",
+    ]
     assert page.select_one('form[data-filters="claims-table"] [data-filter="status"]')
     links = {a["href"] for a in page.select("#documents a")}
     assert all((site / str(href)).is_file() for href in links) and len(links) == 2
@@ -354,9 +359,7 @@ def test_figures_are_shown_with_links_and_a_timeline(store: Path, tmp_path: Path
     assert len(figure.select("svg circle")) == 2
 
 
-def test_cli_review_writes_the_site_and_escapes_what_it_prints(
-    store: Path, tmp_path: Path
-) -> None:
+def test_cli_review_writes_the_site_and_escapes_what_it_prints(store: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "site"
     result = runner.invoke(cli.app, ["review", "--db", str(store), "--output", str(out)])

@@ -311,13 +311,13 @@ def load_documents(db: Database, run: RunView | None) -> tuple[DocumentView, ...
         rows = _dicts(
             db,
             "SELECT doc_id, origin, title, text, warnings, "
-            "coalesce(published_at, ingested_at) AS \"when\" FROM documents ORDER BY origin",
+            'coalesce(published_at, ingested_at) AS "when" FROM documents ORDER BY origin',
         )
     else:
         rows = _dicts(
             db,
             "SELECT doc_id, origin, title, text, warnings, "
-            "coalesce(published_at, ingested_at) AS \"when\" FROM documents "
+            'coalesce(published_at, ingested_at) AS "when" FROM documents '
             "WHERE list_contains(?, doc_id) ORDER BY origin",
             [list(extractions)],
         )
@@ -392,9 +392,7 @@ def load_figures(db: Database) -> tuple[FigureView, ...] | None:
             ORDER BY "when", d.origin
             """,
         ):
-            reports[str(row["figure_id"])].append(
-                FigureReport(**_fields(FigureReport, row))
-            )
+            reports[str(row["figure_id"])].append(FigureReport(**_fields(FigureReport, row)))
     return tuple(
         FigureView(
             **_fields(FigureView, f)

@@ -89,9 +89,7 @@ def _topic_test(name: str) -> TopicTest | None:
 
 
 def anchors(doc: DocumentView) -> list[ClaimAnchor]:
-    return [
-        ClaimAnchor(c.claim_id, c.status, c.value, c.low, c.high, c.spans) for c in doc.claims
-    ]
+    return [ClaimAnchor(c.claim_id, c.status, c.value, c.low, c.high, c.spans) for c in doc.claims]
 
 
 def document_layout(doc: DocumentView, on_topic: TopicTest | None) -> Layout:
@@ -111,17 +109,21 @@ def render_document(
     laid = document_layout(doc, on_topic)
     counts = Counter(s.mark.kind.value for p in laid.paragraphs for s in p.segments if s.mark)
     by_id = {c.claim_id: c for c in doc.claims}
-    return _environment().get_template("document.html").render(
-        css=_static("review.css"),
-        js=_static("review.js"),
-        doc=doc,
-        title=_title(doc),
-        paragraphs=laid.paragraphs,
-        unplaced=[by_id[i] for i in laid.unplaced],
-        claims=by_id,
-        counts={kind.value: counts.get(kind.value, 0) for kind in MarkKind},
-        n_off_topic=sum(1 for p in laid.paragraphs if p.on_topic is False),
-        topic_known=on_topic is not None or doc.extraction is None,
+    return (
+        _environment()
+        .get_template("document.html")
+        .render(
+            css=_static("review.css"),
+            js=_static("review.js"),
+            doc=doc,
+            title=_title(doc),
+            paragraphs=laid.paragraphs,
+            unplaced=[by_id[i] for i in laid.unplaced],
+            claims=by_id,
+            counts={kind.value: counts.get(kind.value, 0) for kind in MarkKind},
+            n_off_topic=sum(1 for p in laid.paragraphs if p.on_topic is False),
+            topic_known=on_topic is not None or doc.extraction is None,
+        )
     )
 
 
@@ -137,21 +139,25 @@ def figure_entries(figures: Iterable[FigureView]) -> list[FigureEntry]:
 
 def render_index(data: ReviewData, written: datetime | None = None) -> str:
     claims = [(d, c) for d in data.documents for c in d.claims]
-    return _environment().get_template("index.html").render(
-        css=_static("review.css"),
-        js=_static("review.js"),
-        heading="spanfact review",
-        runs=data.runs,
-        run_id=data.run_id,
-        documents=data.documents,
-        claims=claims,
-        metrics=sorted({c.metric for _, c in claims}),
-        n_verified=sum(d.n_verified for d in data.documents),
-        n_rejected=sum(d.n_rejected for d in data.documents),
-        figures=None if data.figures is None else figure_entries(data.figures),
-        page=lambda d: page_path(d.doc_id),
-        rendered={d.doc_id for d in data.documents},
-        written=f"{written or datetime.now():%Y-%m-%d %H:%M}",
+    return (
+        _environment()
+        .get_template("index.html")
+        .render(
+            css=_static("review.css"),
+            js=_static("review.js"),
+            heading="spanfact review",
+            runs=data.runs,
+            run_id=data.run_id,
+            documents=data.documents,
+            claims=claims,
+            metrics=sorted({c.metric for _, c in claims}),
+            n_verified=sum(d.n_verified for d in data.documents),
+            n_rejected=sum(d.n_rejected for d in data.documents),
+            figures=None if data.figures is None else figure_entries(data.figures),
+            page=lambda d: page_path(d.doc_id),
+            rendered={d.doc_id for d in data.documents},
+            written=f"{written or datetime.now():%Y-%m-%d %H:%M}",
+        )
     )
 
 

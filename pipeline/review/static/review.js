@@ -40,11 +40,16 @@
       });
     });
     panel.setAttribute("data-ready", String(marks.length));
-    // A link to #c-<claim id> (from the index) opens with that claim pinned.
-    if (/^#c-./.test(location.hash)) {
-      var wanted = decodeURIComponent(location.hash.slice(3));
+    // A link to #c-<claim id> (from the index) opens with that claim pinned and in view;
+    // #claim=<claim id> pins it without scrolling.
+    var byLink = /^#c-./.test(location.hash);
+    var wanted = byLink ? decodeURIComponent(location.hash.slice(3)) : hashParams().claim;
+    if (wanted) {
       marks.forEach(function (mark) {
-        if (mark.getAttribute("data-claim-id") === wanted && !pinned) mark.click();
+        if (mark.getAttribute("data-claim-id") !== wanted || pinned) return;
+        mark.click();
+        // The number in its sentence with its card beside it, not the card list below.
+        if (byLink) mark.scrollIntoView({ block: "center" });
       });
     }
   }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,16 +25,31 @@ pytestmark = pytest.mark.browser
 PNG_HEADER = b"\x89PNG\r\n\x1a\n"
 
 
-def chromium_path() -> str:
-    found = shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-    )
+def chromium_path(
+    which: Callable[[str], str | None] = shutil.which, fallback: Path = Path("/usr/bin/chromium")
+) -> str:
+    """Debian's Chromium; skips the test without it, or fails it where it is required."""
+    found = which("chromium") or (str(fallback) if fallback.exists() else None)
     if found is None:
         message = "Chromium is not installed (apt-get install chromium)"
         if os.environ.get("SPANFACT_REQUIRE_BROWSER") == "1":
             pytest.fail(f"{message}, and SPANFACT_REQUIRE_BROWSER=1")
         pytest.skip(message)
     return found
+
+
+def test_a_missing_browser_skips_unless_it_is_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def nowhere(name: str) -> str | None:
+        return None
+
+    monkeypatch.delenv("SPANFACT_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        chromium_path(nowhere, tmp_path / "none")
+    monkeypatch.setenv("SPANFACT_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="SPANFACT_REQUIRE_BROWSER"):
+        chromium_path(nowhere, tmp_path / "none")
 
 
 @pytest.fixture(scope="module")

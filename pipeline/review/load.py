@@ -278,7 +278,10 @@ def _claims(
         [ids],
     ):
         checks[row["claim_id"]].append(Check(row["name"], bool(row["passed"]), row["detail"] or ""))
-    logged = _logged_calls(db)
+    # Grouped once by what a claim's calls must share, so each claim scans only its own kind.
+    logged: dict[tuple[str, str | None, str | None], list[LoggedCall]] = defaultdict(list)
+    for call in _logged_calls(db):
+        logged[(call.model, call.prompt_name, call.prompt_version)].append(call)
     out: dict[str, list[ClaimView]] = defaultdict(list)
     for row in rows:
         spans = _spans(row["spans"], row["span_start"], row["span_end"])
@@ -290,7 +293,7 @@ def _claims(
             prompt_name=row["prompt_name"],
             prompt_version=row["prompt_version"],
             run_id=row["run_id"],
-            calls=logged,
+            calls=logged.get((row["model"], row["prompt_name"], row["prompt_version"]), []),
         )
         view = ClaimView(
             **_fields(ClaimView, row)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -335,6 +336,51 @@ def export(
     finally:
         database.close()
     err.print(f"wrote {n} facts to {output}")
+
+
+@app.command()
+def review(
+    db: ReadDbOption = DEFAULT_DB,
+    run_id: Annotated[
+        str | None,
+        typer.Option("--run", help="Only the documents of this run, as it extracted them."),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to write the site to.")
+    ] = Path("review"),
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the index in a web browser.")
+    ] = False,
+) -> None:
+    """Write a static review site: every claim highlighted in its article, with its checks,
+    provenance and model calls; an index of runs, documents, claims and figures."""
+    import webbrowser
+
+    import duckdb
+
+    from pipeline.review import UnknownRunError, build_review
+
+    try:
+        database = open_db(db, read_only=True)
+    except (FileNotFoundError, DatabaseLockedError, NewerDatabaseError, duckdb.Error) as exc:
+        _fail(escape(str(exc)))
+        raise
+    try:
+        site = build_review(database, output, run_id)
+    except UnknownRunError as exc:
+        _fail(escape(str(exc)))
+        raise
+    except OSError as exc:
+        _fail(f"cannot write {escape(str(output))}: {escape(str(exc))}")
+        raise
+    finally:
+        database.close()
+    err.print(
+        f"wrote {len(site.pages)} document pages with {site.n_claims} claims; "
+        f"open {escape(str(site.index))}"
+    )
+    if open_browser:
+        webbrowser.open(site.index.resolve().as_uri())
 
 
 @app.command(name="eval")

@@ -1,0 +1,159 @@
+"""Where each number of an article sits and what became of it: the document page's layout.
+
+Pure: the text, the stored claims' spans and values, and the topic test in; paragraphs of plain
+and marked segments out. Every number `pipeline.numbers` finds is marked once: with the claim
+stored for it, or with why it is no claim (not a count, not picked, in an off-topic paragraph).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pipeline.numbers import NumberMention, find_mentions
+from pipeline.validate import topical_paragraph
+from schemas.records import Span
+
+TopicTest = Callable[[str], bool]
+
+
+class MarkKind(StrEnum):
+    verified = "verified"
+    rejected = "rejected"
+    not_claim = "not-a-claim"  # a count in an on-topic paragraph that no claim rests on
+    not_count = "not-a-count"  # a year, date, percentage, ...: never a candidate
+    off_topic = "off-topic"  # a number in a paragraph not about the topic: never read
+
+
+@dataclass(frozen=True)
+class ClaimAnchor:
+    """What placing a stored claim needs: its id, status, numbers and where it was found."""
+
+    claim_id: str
+    status: str
+    value: int
+    low: int | None
+    high: int | None
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    kind: MarkKind
+    mention_kind: str  # count, year, date, ... (pipeline.numbers.MentionKind)
+    claim_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    mark: Mark | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    start: int
+    end: int
+    # None: no topic to judge by (its file is gone), so nothing is called off-topic.
+    on_topic: bool | None
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class Layout:
+    paragraphs: tuple[Paragraph, ...]
+    # Claims no number of the text can carry: a quote not found, a number not written in it.
+    unplaced: tuple[str, ...]
+
+
+def claims_number(mention: NumberMention, claim: ClaimAnchor) -> bool:
+    """Whether `mention` states the claim's figure (its value, or its range's ends)."""
+    if claim.low is not None and (claim.low, claim.high) == (mention.low, mention.high):
+        return True
+    return claim.value in {mention.value, mention.low, mention.high}
+
+
+def place_claims(
+    mentions: Sequence[NumberMention], claims: Sequence[ClaimAnchor]
+) -> tuple[dict[int, ClaimAnchor], list[str]]:
+    """Mention index -> the claim it carries, and the ids of claims left without a mention.
+
+    A claim takes the first free mention of its figure inside one of its spans, in span order;
+    two claims of one figure in one sentence so land on its two mentions, not both on the first.
+    """
+    taken: dict[int, ClaimAnchor] = {}
+    unplaced: list[str] = []
+    for claim in claims:
+        at = next(
+            (
+                i
+                for start, end in claim.spans
+                for i, m in enumerate(mentions)
+                if start <= m.start and m.end <= end and i not in taken and claims_number(m, claim)
+            ),
+            None,
+        )
+        if at is None:
+            unplaced.append(claim.claim_id)
+        else:
+            taken[at] = claim
+    return taken, unplaced
+
+
+def paragraph_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank line: spanfact's paragraphs are lines."""
+    bounds = []
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line.strip():
+            bounds.append((start, end))
+        start = end + 1
+    return bounds
+
+
+def _kind_of(mention: NumberMention, claim: ClaimAnchor | None, on_topic: bool | None) -> Mark:
+    if claim is not None:
+        kind = MarkKind.rejected if claim.status == "rejected" else MarkKind.verified
+        return Mark(kind, mention.kind.value, claim.claim_id)
+    if on_topic is False:
+        return Mark(MarkKind.off_topic, mention.kind.value)
+    if not mention.is_candidate:
+        return Mark(MarkKind.not_count, mention.kind.value)
+    return Mark(MarkKind.not_claim, mention.kind.value)
+
+
+def layout(text: str, claims: Sequence[ClaimAnchor], on_topic: TopicTest | None) -> Layout:
+    """The text as paragraphs of segments, every number mention marked once."""
+    mentions = find_mentions(text)
+    placed, unplaced = place_claims(mentions, claims)
+    paragraphs = []
+    for start, end in paragraph_bounds(text):
+        topical = (
+            None
+            if on_topic is None
+            else topical_paragraph(text, Span(start=start, end=end), on_topic) is not None
+        )
+        segments: list[Segment] = []
+        cursor = start
+        for i, m in enumerate(mentions):
+            # A mention running over a line break belongs to no paragraph; its claim (if any)
+            # is listed with the unplaced ones below.
+            if m.start < start or m.end > end:
+                continue
+            if m.start > cursor:
+                segments.append(Segment(text[cursor : m.start]))
+            segments.append(Segment(m.text, _kind_of(m, placed.get(i), topical)))
+            cursor = m.end
+        if cursor < end:
+            segments.append(Segment(text[cursor:end]))
+        paragraphs.append(Paragraph(start, end, topical, tuple(segments)))
+    shown = {
+        s.mark.claim_id
+        for p in paragraphs
+        for s in p.segments
+        if s.mark is not None and s.mark.claim_id
+    }
+    lost = [c.claim_id for c in placed.values() if c.claim_id not in shown]
+    return Layout(tuple(paragraphs), tuple(unplaced + lost))

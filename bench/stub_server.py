@@ -9,8 +9,8 @@ wording does not break it:
 - `response_format = {"type": "json_object", "schema": ...}` (llama.cpp form),
 - `{"type": "json_object"}` with the schema written as JSON in a message (plain JSON mode).
 
-A schema with `labels` (the anchored strategy: an array with minItems == maxItems == the number of
-mentions, each item an enum of metric names) gets that many labels, each `killed` when the item's schema allows it; a schema with
+A schema with `labels` (the anchored strategy: an object keyed by mention id, each value an
+enum of metric names) gets one label per id, each `killed` when its schema allows it; a schema with
 `claims` (the whole strategy) gets `{"claims": []}`. Anything else is answered with HTTP 400.
 
     with StubServer(delay_s=0.2) as base_url:   # e.g. http://127.0.0.1:40123/v1
@@ -84,25 +84,19 @@ def _choices(node: Any, root: dict[str, Any]) -> list[Any] | None:
     return found
 
 
-def _labels(labels_schema: Any, root: dict[str, Any]) -> list[str]:
-    array = _resolve(labels_schema, root)
-    if not isinstance(array, dict):
-        raise StubError("`labels` is not a schema object")
-    prefix = array.get("prefixItems") or []
-    n = array.get("minItems")
-    if not isinstance(n, int):
-        n = array.get("maxItems") if isinstance(array.get("maxItems"), int) else len(prefix)
-    if not n:
-        raise StubError("`labels` gives no item count (minItems, maxItems or prefixItems)")
-    out = []
-    for i in range(1, n + 1):
-        item = _resolve(prefix[i - 1] if i <= len(prefix) else array.get("items", {}), root)
+def _labels(labels_schema: Any, root: dict[str, Any]) -> dict[str, str]:
+    node = _resolve(labels_schema, root)
+    props = node.get("properties") if isinstance(node, dict) else None
+    if not props:
+        raise StubError("`labels` names no mention ids")
+    out = {}
+    for key, item in props.items():
         metrics = _choices(item, root)
         if metrics is None or PREFERRED_METRIC in metrics:
             metric = PREFERRED_METRIC
         else:
             metric = next((m for m in metrics if m != "none"), metrics[0])
-        out.append(metric)
+        out[key] = metric
     return out
 
 

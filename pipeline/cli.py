@@ -414,7 +414,11 @@ def eval_command(
     if compare is not None:
         harness.print_comparison(console, db, compare[0], compare[1], as_json=as_json)
         return
-    options = RunOptions(strategy=strategy, topic=topic, use_cache=not no_cache, command="eval")
+    # Always re-extract, answered from the call log where the request is unchanged: the score
+    # is then of today's code, prompts and topic, never of an older run's stored claims.
+    options = RunOptions(
+        strategy=strategy, topic=topic, use_cache=not no_cache, force=True, command="eval"
+    )
     summary = execute_run([str(articles)], db, model, options, response_format, quiet=True)
     report: dict[str, Any] = harness.evaluate_run(db, summary, articles, gold)
     harness.print_report(console, report, as_json=as_json)

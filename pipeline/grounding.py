@@ -34,25 +34,39 @@ def ground(
     return merge_repeats(validated)
 
 
-def _key(v: ValidatedClaim) -> tuple[object, ...]:
+def _figure(v: ValidatedClaim) -> tuple[object, ...]:
     c = v.claim
-    return (v.status, c.metric, c.value, c.low, c.high, v.source_norm)
+    return (v.status, c.metric, c.value, c.low, c.high)
+
+
+def _absorb(kept: ValidatedClaim, v: ValidatedClaim) -> None:
+    spans = {(s.start, s.end): s for s in [*kept.spans, *v.spans]}
+    kept.spans = sorted(spans.values(), key=lambda s: s.start)
+    # Prefer the hedged reading when repeats disagree: "some 300" is the honest summary.
+    if kept.claim.qualifier.value == "exact" and v.claim.qualifier.value != "exact":
+        kept.claim = kept.claim.model_copy(update={"qualifier": v.claim.qualifier})
 
 
 def merge_repeats(claims: Sequence[ValidatedClaim]) -> list[ValidatedClaim]:
-    """One claim per (status, metric, value, range, source) in a document, with all its spans."""
+    """One claim per (status, metric, value, range, source) in a document, with all its spans.
+
+    A repeat that credits nobody is the same figure as one a source is credited with: a
+    headline ("Quake kills 86") restates the body's "86 killed, the agency said". It joins the
+    first credited claim of that figure; the same figure from two named sources stays two.
+    """
     merged: dict[tuple[object, ...], ValidatedClaim] = {}
     for v in claims:
-        key = _key(v)
+        key = (*_figure(v), v.source_norm)
         if key not in merged:
             merged[key] = v.model_copy(deep=True)
-            continue
-        kept = merged[key]
-        spans = {(s.start, s.end): s for s in [*kept.spans, *v.spans]}
-        kept.spans = sorted(spans.values(), key=lambda s: s.start)
-        # Prefer the hedged reading when repeats disagree: "some 300" is the honest summary.
-        if kept.claim.qualifier.value == "exact" and v.claim.qualifier.value != "exact":
-            kept.claim = kept.claim.model_copy(update={"qualifier": v.claim.qualifier})
+        else:
+            _absorb(merged[key], v)
+    credited: dict[tuple[object, ...], ValidatedClaim] = {}
+    for key, v in sorted(merged.items(), key=lambda kv: _first_offset(kv[1])):
+        if key[-1] is not None:
+            credited.setdefault(key[:-1], v)
+    for key in [k for k in merged if k[-1] is None and k[:-1] in credited]:
+        _absorb(credited[key[:-1]], merged.pop(key))
     return sorted(merged.values(), key=_first_offset)
 
 

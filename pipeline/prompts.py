@@ -115,22 +115,6 @@ def _aliases(topic: Topic) -> SourceAliases | None:
     return _ALIAS_CACHE[key]
 
 
-# What each metric counts, for a topic file that names a metric without describing it.
-DEFAULT_METRIC_TEXT = {
-    "killed": "people killed or dead",
-    "wounded": "people wounded or injured",
-    "killed_or_wounded": 'one figure for killed and wounded together, or "casualties"',
-    "captured": "people captured or taken prisoner",
-    "missing": "people missing or unaccounted for",
-    "deployed": "people, troops, teams or vehicles sent, deployed or present somewhere",
-    "munitions_supplied": "missiles, shells, rockets or weapons supplied or delivered",
-    "rescued": "people rescued or pulled out alive",
-    "displaced": "people displaced, evacuated, made homeless or in shelters",
-    "arrested": "people arrested, detained or taken into custody",
-    "other": "another count of the topic's events",
-}
-
-
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise PromptError(f"no such prompt file: {path}")
@@ -150,9 +134,15 @@ def _digest(*paths: Path | None) -> str:
     return h.hexdigest()
 
 
+def load_prompt(name: str, directory: Path | None = None) -> PromptTemplate:
+    """The prompt `name` from `directory` (default `PROMPTS_DIR`), re-read when its file changes,
+    so a long-lived process never renders an edited prompt with the old text."""
+    path = (directory or PROMPTS_DIR) / f"{name}.toml"
+    return _load_prompt(path, name, _digest(path))
+
+
 @cache
-def load_prompt(name: str, directory: Path = PROMPTS_DIR) -> PromptTemplate:
-    path = directory / f"{name}.toml"
+def _load_prompt(path: Path, name: str, digest: str) -> PromptTemplate:
     data = _read_toml(path)
     try:
         return PromptTemplate(
@@ -163,20 +153,45 @@ def load_prompt(name: str, directory: Path = PROMPTS_DIR) -> PromptTemplate:
             examples=tuple(
                 Example(str(e["user"]), str(e["assistant"])) for e in data.get("examples", [])
             ),
-            digest=_digest(path),
+            digest=digest,
         )
     except KeyError as exc:
-        raise PromptError(f"{directory / name}.toml: missing key {exc}") from exc
+        raise PromptError(f"{path}: missing key {exc}") from exc
 
 
-def load_topic(name: str = DEFAULT_TOPIC, directory: Path = PROMPTS_DIR / "topics") -> Topic:
+@dataclass(frozen=True)
+class MetricDefaults:
+    """What every topic inherits for a metric it names (prompts/metrics.toml)."""
+
+    text: dict[str, str]
+    cues: dict[str, list[str]]
+
+
+def metrics_file() -> Path:
+    return PROMPTS_DIR / "metrics.toml"
+
+
+def load_metric_defaults(path: Path | None = None) -> MetricDefaults:
+    data = _read_toml(path or metrics_file()).get("metrics", {})
+    known = {m.value for m in Metric}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise PromptError(f"{path or metrics_file()}: unknown metric(s) {', '.join(unknown)}")
+    return MetricDefaults(
+        text={k: " ".join(str(v.get("text", k)).split()) for k, v in data.items()},
+        cues={k: [str(w) for w in v.get("cues", [])] for k, v in data.items()},
+    )
+
+
+def load_topic(name: str = DEFAULT_TOPIC, directory: Path | None = None) -> Topic:
     """The topic named `name` (a file in `prompts/topics/`) or at a `.toml` path."""
-    path = Path(name) if name.endswith(".toml") else directory / f"{name}.toml"
+    folder = directory or PROMPTS_DIR / "topics"
+    path = Path(name) if name.endswith(".toml") else folder / f"{name}.toml"
     sources = _read_toml(path).get("sources_file")
     sources_path = path.parent / str(sources) if sources else None
     # Re-read when a file changes, so a long-lived process (tests, a server) never scores a
-    # topic edit with the old words.
-    return _load_topic(path, _digest(path, sources_path))
+    # topic edit with the old words. The shared metric defaults are part of every topic.
+    return _load_topic(path, _digest(path, sources_path, metrics_file()))
 
 
 @cache
@@ -184,11 +199,19 @@ def _load_topic(path: Path, digest: str) -> Topic:
     data = _read_toml(path)
     try:
         sources = data.get("sources_file")
-        cues = {str(k): [str(w) for w in v] for k, v in data.get("metric_cues", {}).items()}
+        own_cues = {str(k): [str(w) for w in v] for k, v in data.get("metric_cues", {}).items()}
         described = {str(k): " ".join(str(v).split()) for k, v in data.get("metrics", {}).items()}
         # A topic without a [metrics] table uses the metrics its cues name.
-        names = list(described) or [*cues, "other"]
-        metrics = {m: described.get(m) or DEFAULT_METRIC_TEXT.get(m, m) for m in names}
+        names = list(described) or [*own_cues, "other"]
+        defaults = load_metric_defaults()
+        metrics = {m: described.get(m) or defaults.text.get(m, m) for m in names}
+        # The generic words for each metric the topic uses, then the topic's own: a topic file
+        # written with few cue words still gets the everyday ones ("death toll", "injured").
+        cues = {
+            m: list(dict.fromkeys([*defaults.cues.get(m, []), *own_cues.get(m, [])]))
+            for m in dict.fromkeys([*metrics, *own_cues])
+        }
+        cues = {m: words for m, words in cues.items() if words}
         known = {m.value for m in Metric}
         unknown = sorted({*metrics, *cues} - known)
         if unknown:

@@ -220,4 +220,4 @@ def test_echo_responder_labels_every_listed_mention() -> None:
     answer = json.loads(
         echo_responder([{"role": "user", "content": "x\n[1] 3 in: a\n[2] 4 in: b"}])
     )
-    assert answer["labels"] == ["other", "other"]
+    assert answer["labels"] == {"1": "other", "2": "other"}

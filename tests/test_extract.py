@@ -38,9 +38,10 @@ def label_all(metrics: dict[str, str]) -> Any:
     def respond(messages: list[dict[str, Any]]) -> str:
         user = messages[-1]["content"]
         items = [line for line in user.splitlines() if line.startswith("[")]
-        labels = [
-            metrics.get(line.split("]", 1)[1].split("(")[0].strip(), "none") for line in items
-        ]
+        labels = {
+            str(i): metrics.get(line.split("]", 1)[1].split("(")[0].strip(), "none")
+            for i, line in enumerate(items, start=1)
+        }
         return json.dumps({"labels": labels})
 
     return respond
@@ -72,9 +73,8 @@ def test_anchored_offers_every_metric_and_shows_the_cues_as_hints(topic: Topic) 
     fake = FakeBackend(label_all({"300": "killed", "2,700": "wounded"}))
     AnchoredStrategy(fake, topic, cue_mode="hint").extract(ARTICLE.splitlines()[0])
     schema = fake.calls[0]["response_format"]["schema"]
-    labels = schema["properties"]["labels"]
-    assert labels["minItems"] == labels["maxItems"] == 2
-    enums = [item["enum"] for item in labels["prefixItems"]]
+    assert schema["$defs"]["Labels"]["required"] == ["1", "2"]
+    enums = [schema["$defs"]["Labels"]["properties"][k]["enum"] for k in ("1", "2")]
     assert enums == [list(topic.label_metrics)] * 2
     asked = fake.calls[0]["messages"][-1]["content"]
     assert "[1] 300 (hint: killed)" in asked and "[2] 2,700 (hint: wounded)" in asked
@@ -98,7 +98,7 @@ def test_filter_mode_limits_each_number_to_the_metrics_its_clause_names(topic: T
     fake = FakeBackend(label_all({"300": "killed", "2,700": "wounded"}))
     AnchoredStrategy(fake, topic, cue_mode="filter").extract(ARTICLE.splitlines()[0])
     schema = fake.calls[0]["response_format"]["schema"]
-    enums = [item["enum"] for item in schema["properties"]["labels"]["prefixItems"]]
+    enums = [schema["$defs"]["Labels"]["properties"][k]["enum"] for k in ("1", "2")]
     assert enums == [["killed", "other", "none"], ["wounded", "other", "none"]]
 
 
@@ -165,7 +165,7 @@ def test_metric_cues_reach_past_modifiers_and_name_prisoners(topic: Topic) -> No
         ("A local blogger said 30 soldiers were killed in Kursk.", "30", "A local blogger"),
         # Credited a sentence later in the same paragraph.
         (
-            "At least 40 soldiers were killed in Kursk. The Pentagon said the figure was provisional.",
+            "At least 40 soldiers were killed in Kursk. The Pentagon said it was provisional.",
             "40",
             "The Pentagon",
         ),
@@ -183,9 +183,9 @@ def test_the_source_is_read_off_the_paragraph_not_generated(
     assert [(e.claim.value, e.claim.source) for e in outcome.claims] == [(int(number), source)]
     # The model is asked for labels only: nothing in the schema lets it write a name.
     schema = fake.calls[0]["response_format"]["schema"]
-    assert schema["properties"]["labels"]["prefixItems"] == [
-        {"enum": ["killed", "other", "none"], "type": "string"}
-    ]
+    assert schema["$defs"]["Labels"]["properties"] == {
+        "1": {"enum": ["killed", "other", "none"], "title": "1", "type": "string"}
+    }
 
 
 def claims_json(*claims: dict[str, Any]) -> str:
@@ -297,6 +297,21 @@ def test_repeated_mentions_merge_into_one_claim_with_all_spans(topic: Topic) -> 
     assert len(validated) == 1 and len(validated[0].spans) == 2
 
 
+def test_an_uncredited_repeat_joins_the_credited_figure_but_two_sources_stay_two(
+    topic: Topic,
+) -> None:
+    text = (
+        "Strike kills 300 North Korean troops in Kursk\n"
+        "Seoul said 300 North Korean troops were killed in Kursk.\n"
+        "Kyiv said 300 North Korean troops were killed in Kursk, too."
+    )
+    fake = FakeBackend(label_all({"300": "killed"}))
+    outcome = AnchoredStrategy(fake, topic).extract(text)
+    assert [e.claim.source for e in outcome.claims] == [None, "Seoul", "Kyiv"]
+    validated = ground(outcome.claims, text, topic.mentions_topic, PROV, lambda s: s)
+    assert [(v.claim.source, len(v.spans)) for v in validated] == [("Seoul", 2), ("Kyiv", 1)]
+
+
 def test_long_articles_are_chunked_with_overlap() -> None:
     paragraphs = [f"Paragraph {i} " + "word " * 60 for i in range(10)]
     parts = chunks("\n".join(paragraphs), max_chars=1000)
@@ -331,5 +346,17 @@ def test_filter_mode_offers_the_sentences_cues_when_the_clause_has_none(topic: T
     fake = FakeBackend(label_all({"212": "killed"}))
     outcome = AnchoredStrategy(fake, topic, cue_mode="filter").extract(text)
     schema = fake.calls[0]["response_format"]["schema"]
-    assert schema["properties"]["labels"]["prefixItems"][0]["enum"] == ["killed", "other", "none"]
+    assert schema["$defs"]["Labels"]["properties"]["1"]["enum"] == ["killed", "other", "none"]
     assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("killed", 212)]
+
+
+def test_cue_verbs_match_their_other_forms(topic: Topic) -> None:
+    cues = MetricCues.from_config({"killed": ["killed"], "displaced": ["evacuated"]})
+    for text, metric in [
+        ("Quake kills 86", LabelMetric.killed),
+        ("the killing of 40", LabelMetric.killed),
+        ("crews evacuating 2,000 residents", LabelMetric.displaced),
+        ("the city evacuates 500", LabelMetric.displaced),
+    ]:
+        assert [m for _, m in cues.found(text)] == [metric]
+    assert cues.found("a skilled crew") == []

@@ -545,3 +545,34 @@ def test_editing_the_topic_file_without_a_version_bump_re_extracts(
     topic.write_text(topic.read_text().replace('"killed", "dead"', '"killed", "slain in", "dead"'))
     edited = run(store, FakeBackend(echo_responder), [folder], topic=str(topic))
     assert (edited.counts.n_documents, edited.counts.n_skipped) == (1, 0)
+
+
+def test_editing_a_prompt_file_without_a_version_bump_re_extracts(
+    store: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from pipeline import prompts
+
+    copy = tmp_path / "prompts"
+    shutil.copytree(prompts.PROMPTS_DIR, copy)
+    monkeypatch.setattr(prompts, "PROMPTS_DIR", copy)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Kyiv said 40 North Korean soldiers were captured in Kursk.\n")
+    first = run(store, FakeBackend(echo_responder), [folder])
+    unchanged = FakeBackend(echo_responder)
+    again = run(store, unchanged, [folder])
+    assert (first.counts.n_documents, again.counts.n_skipped) == (1, 1)
+    assert unchanged.calls == []
+    prompt = copy / "anchored_label.toml"
+    text = prompt.read_text()
+    version = next(line for line in text.splitlines() if line.startswith("version"))
+    prompt.write_text(text.replace("You label numbers", "You label the numbers"))
+    assert version in prompt.read_text()  # the version string is unchanged
+    edited_backend = FakeBackend(echo_responder)
+    edited = run(store, edited_backend, [folder])
+    assert (edited.counts.n_documents, edited.counts.n_skipped) == (1, 0)
+    # The edited words reach the model: the call is new, not replayed from the cache.
+    assert len(edited_backend.calls) == 1
+    assert "You label the numbers" in edited_backend.calls[0]["messages"][0]["content"]

@@ -112,5 +112,5 @@ def echo_responder(messages: list[dict[str, Any]]) -> str:
     last = str(messages[-1].get("content", "")) if messages else ""
     ids = [int(m) for m in _MENTION_LINE.findall(last)]
     if ids:
-        return json.dumps({"labels": ["other"] * len(ids)})
+        return json.dumps({"labels": {str(i): "other" for i in ids}})
     return json.dumps({"claims": []})

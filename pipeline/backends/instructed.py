@@ -207,7 +207,7 @@ class InstructedBackend:
             )
             _mark_failed(records, error)
             return LLMResult(parsed=None, records=records, error=error)
-        _mark_success(records, parsed.model_dump(mode="json"))
+        _mark_success(records, parsed.model_dump(mode="json", by_alias=True))
         return LLMResult(parsed=parsed, records=records)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
 
 from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.attribution import credit, known_sources
@@ -34,8 +34,8 @@ from schemas.records import Span
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "anchored_label"
-# "killed_or_wounded", is the longest label; most are one token and a separator.
-TOKENS_PER_LABEL = 8
+# "12":"killed_or_wounded", is the longest label; most are four tokens.
+TOKENS_PER_LABEL = 10
 # One request holds at most this many numbers or characters: a paragraph longer than that is
 # sent in pieces of whole sentences, so no document can outgrow the model's context.
 MAX_MENTIONS = 8
@@ -48,21 +48,28 @@ def _literal(*values: object) -> Any:
     return Literal.__getitem__(values)
 
 
-def _fixed_tuple(items: list[Any]) -> Any:
-    return tuple.__class_getitem__(tuple(items))
-
-
 @cache
 def labels_model(options: tuple[tuple[str, ...], ...]) -> type[BaseModel]:
-    """A schema holding one metric name per mention, in order, each limited to its options.
+    """A schema holding one metric name per mention, keyed by its id, each limited to its options.
 
-    The answer is only what the model must decide, `{"labels":["killed","none"]}`: about two
-    generated tokens a number. The grammar llama.cpp builds from it cannot skip, add or
-    reorder a label, nor answer a metric outside the options.
+    The answer is only what the model must decide, `{"labels":{"1":"killed","2":"none"}}`:
+    about four generated tokens a number. Writing each id before its label keeps a small model
+    on the right number (a bare list drifts by one). The grammar llama.cpp builds from it cannot
+    skip, add or reorder a label, nor answer a metric outside the options.
     """
-    items: list[Any] = [_literal(*allowed) for allowed in options]
-    model: type[BaseModel] = create_model("MentionLabels", labels=(_fixed_tuple(items), ...))
+    fields: dict[str, Any] = {
+        f"m{i}": (_literal(*allowed), Field(alias=str(i)))
+        for i, allowed in enumerate(options, start=1)
+    }
+    by_id: type[BaseModel] = create_model("Labels", **fields)
+    model: type[BaseModel] = create_model("MentionLabels", labels=(by_id, ...))
     return model
+
+
+def answered_labels(parsed: BaseModel, n: int) -> list[LabelMetric]:
+    """The labels of a `labels_model` answer, in mention order."""
+    labels = getattr(parsed, "labels", None)
+    return [LabelMetric(getattr(labels, f"m{i}")) for i in range(1, n + 1)]
 
 
 def mark(sentences: list[Sentence], mentions: list[NumberMention], first_id: int = 1) -> str:
@@ -354,7 +361,7 @@ class AnchoredStrategy:
         if result.parsed is None:
             outcome.errors.append(f"passage at {unit[0].start}: {result.error}")
             return
-        labels = [LabelMetric(label) for label in getattr(result.parsed, "labels", ())]
+        labels = answered_labels(result.parsed, len(flat))
         texts = [s.text for s in unit]
         index = {id(s): k for k, s in enumerate(unit)}
         for metric, (sentence, mention) in zip(labels, flat, strict=False):

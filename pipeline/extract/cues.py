@@ -17,6 +17,15 @@ from schemas.claims import LabelMetric
 ALWAYS = (LabelMetric.other, LabelMetric.none)
 
 
+def inflections(cue: str) -> list[str]:
+    """A cue and the other forms of its verb: a topic file lists "killed", headlines write
+    "kills" and "killing", "evacuated" stands for "evacuates" and "evacuating"."""
+    if " " in cue or not cue.lower().endswith("ed") or len(cue) < 5:
+        return [cue]
+    stem, e_stem = cue[:-2], cue[:-1]  # kill / kille, injur / injure
+    return [cue, stem + "s", stem + "ing", e_stem + "s"]
+
+
 @dataclass(frozen=True)
 class MetricCues:
     patterns: Mapping[LabelMetric, re.Pattern[str]]
@@ -29,7 +38,8 @@ class MetricCues:
     ) -> MetricCues:
         patterns = {}
         for metric, words in table.items():
-            alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+            forms = {form for w in words for form in inflections(w)}
+            alternatives = "|".join(re.escape(w) for w in sorted(forms, key=len, reverse=True))
             patterns[LabelMetric(metric)] = re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)
         nouns = {LabelMetric(m) for m in noun_metrics}
         return cls(patterns, frozenset(m for m in patterns if m not in nouns))

@@ -40,7 +40,7 @@ TOKENS_PER_LABEL = 10
 # sent in pieces of whole sentences, so no document can outgrow the model's context.
 MAX_MENTIONS = 8
 MAX_CHARS = 1500
-CUE_MODES = ("hint", "filter")
+CUE_MODES = ("hint", "filter", "sentence")
 
 
 def _literal(*values: object) -> Any:
@@ -308,6 +308,20 @@ class AnchoredStrategy:
         return outcome
 
     def _options(self, sentence: Sentence, mentions: list[NumberMention]) -> list[tuple[str, ...]]:
+        if self.cue_mode == "sentence":
+            # Every metric the sentence names, the number's own clause first; a sentence that
+            # names none leaves every metric open rather than only `other` and `none`.
+            always = tuple(a.value for a in ALWAYS)
+            named = [m.value for m in leading_cues(self.cues, sentence.text)]
+            out = []
+            for near in mention_options(self.cues, sentence, mentions):
+                opts = [x for x in dict.fromkeys([*near, *named]) if x not in always]
+                out.append(
+                    tuple(x for x in [*opts, *always] if x in self.vocabulary)
+                    if opts
+                    else self.vocabulary
+                )
+            return out
         if self.cue_mode == "filter":
             always = tuple(a.value for a in ALWAYS)
             out = []
@@ -341,7 +355,7 @@ class AnchoredStrategy:
                 "id": i,
                 "text": m.text,
                 "hint": ", ".join(h for h in hint if h in opts),
-                "options": ", ".join(opts) if self.cue_mode == "filter" else "",
+                "options": ", ".join(opts) if self.cue_mode != "hint" else "",
             }
             for i, ((_, m), opts, hint) in enumerate(zip(flat, options, hints, strict=True), 1)
         ]

@@ -83,6 +83,27 @@ FormatOption = Annotated[
     str,
     typer.Option("--response-format", help="For openai:*: json_schema | llamacpp | json_object."),
 ]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        envvar="SPANFACT_TIMEOUT",
+        min=0.001,
+        help="For openai:*: seconds to wait for one answer [default: 120].",
+        show_default=False,
+    ),
+]
+MaxRetriesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-retries",
+        envvar="SPANFACT_MAX_RETRIES",
+        min=0,
+        help="For openai:*: retries of a timeout, 429 or 5xx (a Retry-After of up to 60 s is "
+        "obeyed) [default: 3].",
+        show_default=False,
+    ),
+]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -156,6 +177,8 @@ def execute_run(
     response_format: str | None,
     *,
     quiet: bool = False,
+    timeout_s: float | None = None,
+    max_retries: int | None = None,
 ) -> RunSummary:
     """Open the store and the backend, run the batch with a progress bar; exits on setup errors."""
     _check_strategy(options.strategy)
@@ -163,7 +186,12 @@ def execute_run(
         _fail(f"--max-bytes must be at least 1, got {options.max_bytes}")
     # The backend first: a typo in --model must not leave a new database file behind.
     try:
-        backend = create_backend(model, response_format=response_format or None)
+        backend = create_backend(
+            model,
+            response_format=response_format or None,
+            timeout_s=timeout_s,
+            max_retries=max_retries,
+        )
     except (BackendError, ValueError) as exc:
         _fail(str(exc))
     db = _open_store(db_path)
@@ -353,6 +381,8 @@ def run(
         int, typer.Option(help="Skip (and report) input files larger than this.")
     ] = DEFAULT_MAX_BYTES,
     response_format: FormatOption = "",
+    timeout: TimeoutOption = None,
+    max_retries: MaxRetriesOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
@@ -370,7 +400,16 @@ def run(
         concurrency=concurrency,
         max_bytes=max_bytes,
     )
-    summary = execute_run(paths, db, model, options, response_format, quiet=quiet)
+    summary = execute_run(
+        paths,
+        db,
+        model,
+        options,
+        response_format,
+        quiet=quiet,
+        timeout_s=timeout,
+        max_retries=max_retries,
+    )
     code = run_exit_code(summary.counts)
     if code == EXIT_NOTHING:
         err.print(
@@ -480,6 +519,8 @@ def eval_command(
         float | None, typer.Option(help="Exit 1 when F1 is below this (CI gate).")
     ] = None,
     response_format: FormatOption = "",
+    timeout: TimeoutOption = None,
+    max_retries: MaxRetriesOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Extract the gold articles (through the cache) and score them against the gold set."""
@@ -491,7 +532,16 @@ def eval_command(
         harness.print_comparison(console, db, compare[0], compare[1], as_json=as_json)
         return
     options = RunOptions(strategy=strategy, topic=topic, use_cache=not no_cache, command="eval")
-    summary = execute_run([str(articles)], db, model, options, response_format, quiet=True)
+    summary = execute_run(
+        [str(articles)],
+        db,
+        model,
+        options,
+        response_format,
+        quiet=True,
+        timeout_s=timeout,
+        max_retries=max_retries,
+    )
     report: dict[str, Any] = harness.evaluate_run(db, summary, articles, gold)
     harness.print_report(console, report, as_json=as_json)
     if min_f1 is not None and report["f1"] < min_f1:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -323,3 +325,65 @@ def test_a_scraped_page_stores_no_script_numbers(invoke: Any, tmp_path: Path) ->
     result = invoke("run", str(HOSTILE / "scraped_page.txt"), "--model", "fake", "--db", str(db))
     assert result.exit_code == 0, result.output
     assert rows(db, "SELECT value FROM claims") == [(300,)]
+
+
+# --- 2 and 3. linear time, bounded requests ----------------------------------------------------
+
+
+def one_long_paragraph(n_chars: int) -> str:
+    """A scraped page without breaks: one line, numbers throughout, on topic."""
+    words = ["Russia", "said", "North", "Korean", "troops", "were", "killed", "near", "Kursk"]
+    out: list[str] = []
+    size = 0
+    i = 0
+    while size < n_chars:
+        word = words[i % len(words)] + (f" {100 + i % 800}" if i % 17 == 0 else "")
+        out.append(word)
+        size += len(word) + 1
+        i += 1
+    return " ".join(out)[:n_chars]
+
+
+def test_a_40_kb_paragraph_is_extracted_in_seconds_not_minutes() -> None:
+    from pipeline.backends.fake import FakeBackend, echo_responder
+    from pipeline.extract import create_strategy
+    from pipeline.prompts import load_topic
+
+    text = one_long_paragraph(40_000)
+    backend = FakeBackend(echo_responder)
+    started = time.perf_counter()
+    create_strategy("anchored", backend, load_topic()).extract(text)
+    # It took 82 s (quadratic in the paragraph); now about half a second on 2 shared cores.
+    assert time.perf_counter() - started < 10
+    assert len(backend.calls) > 10  # sent in bounded pieces, not as one request
+
+
+@pytest.mark.parametrize("strategy", ["anchored", "whole"])
+def test_no_request_outgrows_the_context_whatever_the_sentence_length(strategy: str) -> None:
+    from pipeline.backends.fake import FakeBackend, echo_responder
+    from pipeline.extract import create_strategy
+    from pipeline.prompts import load_topic
+
+    text = one_long_paragraph(200_000)  # one 200 KB "sentence": 43,342 tokens asked before
+    backend = FakeBackend(echo_responder)
+    create_strategy(strategy, backend, load_topic()).extract(text)
+    longest = max(len(str(m["content"])) for call in backend.calls for m in call["messages"])
+    assert longest < 12_000  # characters: well under a 4,096-token context with the prompt
+
+
+def test_sentences_are_bounded_and_cover_long_lines_in_order() -> None:
+    from pipeline.extract.sentences import MAX_SENTENCE_CHARS, split_sentences
+
+    text = one_long_paragraph(50_000) + "\n\nA short one. And 5 000 troops."
+    sentences = split_sentences(text)
+    assert max(s.end - s.start for s in sentences) <= MAX_SENTENCE_CHARS
+    assert all(a.end <= b.start for a, b in itertools.pairwise(sentences))
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+    assert sum(len(s.text) for s in sentences) >= 49_000  # nothing of the line is lost
+    assert "5 000 troops." in sentences[-1].text  # a grouped number is never cut
+
+
+def test_long_document_bench_prints_seconds_per_size() -> None:
+    from bench.long_docs import main
+
+    assert main(["--sizes", "10000", "20000", "--shapes", "paragraph"]) == 0

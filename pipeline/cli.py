@@ -201,6 +201,7 @@ def execute_run(
         db.close()
         _fail(str(exc))
     counts = {"claims": 0, "rejected": 0, "problems": 0}
+    notes: list[DocumentReport] = []
 
     def first_ctrl_c() -> None:
         runner.stop()
@@ -247,6 +248,9 @@ def execute_run(
                 progress.console.print(
                     styled(report.status, "yellow", f" {report.origin}: {report.message}")
                 )
+            if report.note:
+                notes.append(report)
+                progress.console.print(styled("note", "cyan", f" {report.origin}: {report.note}"))
             elapsed = progress.tasks[0].elapsed or 0.0
             done = progress.tasks[0].completed + 1
             rate = done / elapsed if elapsed > 0 else 0.0
@@ -271,6 +275,16 @@ def execute_run(
             raise typer.Exit(EXIT_INTERRUPTED) from None
     if not quiet:
         _print_summary(summary)
+        if notes:
+            err.print(
+                styled(
+                    "note:",
+                    "cyan",
+                    f" {len(notes)} document(s) seem not to be in English, which the topic's "
+                    f"terms cover: {', '.join(r.origin for r in notes[:5])}"
+                    + (" ..." if len(notes) > 5 else ""),
+                )
+            )
         _print_facts(facts_of_run(db, summary.run_id, summary.config.key))
     db.close()
     if summary.interrupted:

@@ -18,6 +18,7 @@ from pipeline.backends.cached import CachedBackend
 from pipeline.extract import Strategy, create_strategy
 from pipeline.grounding import NormalizeSource, ground
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
+from pipeline.language import non_english_note
 from pipeline.prompts import DEFAULT_TOPIC, PromptTemplate, Topic, load_topic
 from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
@@ -62,6 +63,8 @@ class DocumentReport:
     seconds: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Something the user should know about a document that was processed (e.g. not English).
+    note: str = ""
 
 
 @dataclass
@@ -128,6 +131,7 @@ def extract_document(
         seconds=time.perf_counter() - started,
         prompt_tokens=outcome.prompt_tokens,
         completion_tokens=outcome.completion_tokens,
+        note=non_english_note(document.text) or "",
     )
     return claims, report
 
@@ -333,7 +337,8 @@ class BatchRunner:
                     n_cached_calls=report.n_cached_calls,
                     seconds=report.seconds,
                     input_origin=item.origin,
-                    input_message=item.message or None,
+                    # run_inputs.message: the ingest warnings and any note, for `spanfact sql`.
+                    input_message="; ".join(m for m in (item.message, report.note) if m) or None,
                     supersede=todo.supersede,
                 ),
             )

@@ -387,3 +387,29 @@ def test_long_document_bench_prints_seconds_per_size() -> None:
     from bench.long_docs import main
 
     assert main(["--sizes", "10000", "20000", "--shapes", "paragraph"]) == 0
+
+
+# --- 12. non-English articles are reported --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "says"), [("korean.txt", "Hangul"), ("ukrainian.txt", "Cyrillic"), ("german.txt", "")]
+)
+def test_a_non_english_article_is_reported_not_silently_empty(
+    invoke: Any, tmp_path: Path, name: str, says: str
+) -> None:
+    db = tmp_path / "l.duckdb"
+    result = invoke("run", str(HOSTILE / name), "--model", "fake", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    text = one_line(result.output)
+    assert f"note {HOSTILE / name}:" in text and says in text
+    assert "1 document(s) seem not to be in English" in text
+    (message,) = rows(db, "SELECT message FROM run_inputs")[0]
+    assert "topic's terms" in message
+
+
+def test_english_articles_get_no_language_note() -> None:
+    from pipeline.language import non_english_note
+
+    for path in [*(ROOT / "data" / "articles").glob("*.txt"), HOSTILE / "brackets.txt"]:
+        assert non_english_note(path.read_text()) is None, path

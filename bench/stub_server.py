@@ -31,7 +31,8 @@ import sys
 import threading
 import time
 import urllib.request
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -176,6 +177,23 @@ def completion(body: dict[str, Any], content: str, number: int) -> dict[str, Any
 # --- server --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Scripted:
+    """What the stub does with one request, for tests that need more than the default answer.
+
+    A status other than 200 is sent as an error with `headers` (e.g. 429 with Retry-After);
+    `content` replaces the schema-filling answer (e.g. the claims a `whole` request is to get).
+    """
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content: str | None = None
+
+
+# Called with the request body; returns the answer's content, or None for the default answer.
+Responder = Callable[[dict[str, Any]], str | None]
+
+
 @dataclass
 class StubStats:
     requests: int = 0
@@ -191,9 +209,17 @@ class _Server(ThreadingHTTPServer):
     # the pipeline's fault.
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], delay_s: float) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        delay_s: float,
+        script: Sequence[Scripted] = (),
+        responder: Responder | None = None,
+    ) -> None:
         super().__init__(address, _Handler)
         self.delay_s = delay_s
+        self.script = list(script)  # consumed one entry per request, then default answers
+        self.responder = responder
         self.stats = StubStats()
         self.stats_lock = threading.Lock()
 
@@ -217,10 +243,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _error(self, status: int, message: str) -> None:
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         with self.stub.stats_lock:
             self.stub.stats.errors += 1
-        self._send_json(status, {"error": {"message": message, "type": "invalid_request_error"}})
+        payload = {"error": {"message": message, "type": "invalid_request_error"}}
+        data = json.dumps(payload).encode("utf-8")
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def do_GET(self) -> None:
         path = self.path.rstrip("/")
@@ -249,12 +283,19 @@ class _Handler(BaseHTTPRequestHandler):
             number = stats.requests
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+            scripted = self.stub.script.pop(0) if self.stub.script else Scripted()
         try:
+            if scripted.status != 200:
+                self._error(scripted.status, "scripted error", scripted.headers)
+                return
             try:
                 body = json.loads(raw)
                 if not isinstance(body, dict):
                     raise StubError("the request body is not a JSON object")
-                content = json.dumps(answer_for(requested_schema(body)))
+                responder = self.stub.responder
+                content = scripted.content or (responder(body) if responder else None)
+                if content is None:
+                    content = json.dumps(answer_for(requested_schema(body)))
             except (ValueError, KeyError, TypeError) as exc:  # StubError, bad JSON, bad $ref
                 self._error(400, f"{type(exc).__name__}: {exc}")
                 return
@@ -291,9 +332,15 @@ class StubServer(_Running):
     """The stub in a background thread; as a context manager it gives its base URL."""
 
     def __init__(
-        self, *, delay_s: float = DEFAULT_DELAY_S, host: str = "127.0.0.1", port: int = 0
+        self,
+        *,
+        delay_s: float = DEFAULT_DELAY_S,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        script: Sequence[Scripted] = (),
+        responder: Responder | None = None,
     ) -> None:
-        self._server = _Server((host, port), delay_s)
+        self._server = _Server((host, port), delay_s, script, responder)
         self._thread: threading.Thread | None = None
 
     @property

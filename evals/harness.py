@@ -14,6 +14,7 @@ from rich.table import Table
 
 from evals.gold import load_gold
 from evals.scoring import HEADLINE_FIGURES, EvalReport, PredictedClaim, compare, score
+from pipeline.display import cell, cells
 from pipeline.prompts import load_topic
 from pipeline.run import RunSummary, source_normalizer
 from pipeline.store.db import Database, open_db
@@ -166,20 +167,18 @@ def print_report(console: Console, data: dict[str, Any], *, as_json: bool) -> No
         slim["errors"] = [i for i in data["items"] if i["outcome"] != "match"]
         console.print_json(json.dumps(slim, default=str))
         return
-    table = Table(title=f"Eval {data['eval_id']} ({data['model']}, {data['strategy']})")
+    table = Table(title=cell(f"Eval {data['eval_id']} ({data['model']}, {data['strategy']})"))
     table.add_column("figure")
     table.add_column("value", justify="right")
     for name in HEADLINE_FIGURES:
-        table.add_row(name, _fmt(data[name]))
+        table.add_row(*cells(name, _fmt(data[name])))
     console.print(table)
     per_metric = Table(title="Per metric")
     for col in ("metric", "gold", "pred", "matched", "P", "R", "F1"):
         per_metric.add_column(col)
     for metric, s in data["per_metric"].items():
-        per_metric.add_row(
-            metric,
-            *(_fmt(s[k]) for k in ("n_gold", "n_pred", "n_matched", "precision", "recall", "f1")),
-        )
+        figures = ("n_gold", "n_pred", "n_matched", "precision", "recall", "f1")
+        per_metric.add_row(*cells(metric, *(_fmt(s[k]) for k in figures)))
     console.print(per_metric)
     errors = Table(title="Misses and false positives", show_lines=True)
     for col in ("article", "outcome", "metric", "value", "source", "quote"):
@@ -190,7 +189,7 @@ def print_report(console: Console, data: dict[str, Any], *, as_json: bool) -> No
         src = (item["gold"] or item["predicted"] or {}).get("source")
         value = item["value"] if item["low"] is None else f"{item['low']}-{item['high']}"
         errors.add_row(
-            item["article"], item["outcome"], item["metric"], str(value), str(src), item["quote"]
+            *cells(item["article"], item["outcome"], item["metric"], value, src, item["quote"])
         )
     console.print(errors)
 
@@ -220,23 +219,25 @@ def print_comparison(console: Console, db_path: Path, a: str, b: str, *, as_json
             )
         )
         return
-    table = Table(title=f"{a} -> {b}")
+    table = Table(title=cell(f"{a} -> {b}"))
     for col in ("figure", a, b, "change"):
-        table.add_column(col, justify="right")
+        table.add_column(cell(col), justify="right")
     for f in result.figures:
         change = "" if f.change is None else f"{f.change:+.3f}"
-        table.add_row(f.name, _fmt(f.before), _fmt(f.after), change)
+        table.add_row(*cells(f.name, _fmt(f.before), _fmt(f.after), change))
     console.print(table)
     flips = Table(title="Claims that changed outcome")
     for col in ("article", "metric", "value", "before", "after", "quote"):
         flips.add_column(col, overflow="fold")
     for flip in result.flips:
         flips.add_row(
-            flip.article,
-            flip.metric,
-            str(flip.value),
-            str(flip.before),
-            str(flip.after),
-            (flip.quote or "")[:100],
+            *cells(
+                flip.article,
+                flip.metric,
+                flip.value,
+                flip.before,
+                flip.after,
+                (flip.quote or "")[:100],
+            )
         )
     console.print(flips)

@@ -6,26 +6,52 @@ import csv
 import io
 import json
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from pipeline.backends.base import BackendError
 from pipeline.backends.registry import MODEL_HELP, create_backend
+from pipeline.display import cell, cells, styled
 from pipeline.extract import STRATEGIES
 from pipeline.ingest import DEFAULT_MAX_BYTES
+from pipeline.interrupt import two_stage_interrupt
 from pipeline.prompts import DEFAULT_TOPIC, PromptError
 from pipeline.run import BatchRunner, DocumentReport, RunOptions, RunSummary
-from pipeline.store.db import DEFAULT_DB, DatabaseLockedError, open_db
+from pipeline.store.db import DEFAULT_DB, Database, DatabaseLockedError, open_db
 from pipeline.store.migrations import NewerDatabaseError
-from pipeline.store.queries import EXPORT_FORMATS, QueryResult, export_facts, facts_of_run, query
+from pipeline.store.queries import (
+    EXPORT_FORMATS,
+    QueryResult,
+    export_facts,
+    facts_of_run,
+    format_for_path,
+    query,
+)
+from pipeline.store.writer import RunCounts, abandon_run
+
+# Exit codes (README "Exit codes"): scripts and CI tell these apart.
+EXIT_OK = 0  # every input was extracted, skipped as done, or reported as bad (some were good)
+EXIT_FAILED = 1  # some document failed extraction (and is retried by the next run)
+EXIT_USAGE = 2  # a bad option, or the database cannot be opened: nothing was run
+EXIT_NOTHING = 3  # no input could be read: missing paths, or every input was bad
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C; finished documents are stored
 
 app = typer.Typer(
     help="Extract quantitative claims from news articles, verify every number against the text, "
@@ -57,6 +83,27 @@ FormatOption = Annotated[
     str,
     typer.Option("--response-format", help="For openai:*: json_schema | llamacpp | json_object."),
 ]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        envvar="SPANFACT_TIMEOUT",
+        min=0.001,
+        help="For openai:*: seconds to wait for one answer [default: 120].",
+        show_default=False,
+    ),
+]
+MaxRetriesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-retries",
+        envvar="SPANFACT_MAX_RETRIES",
+        min=0,
+        help="For openai:*: retries of a timeout, 429 or 5xx (a Retry-After of up to 60 s is "
+        "obeyed) [default: 3].",
+        show_default=False,
+    ),
+]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -68,9 +115,53 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    err.print(styled("error:", "bold red", f" {message}"))
     raise typer.Exit(code)
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of an error, without a traceback."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _open_store(path: Path, *, read_only: bool = False, sealed: bool = False) -> Database:
+    """The database, or one line saying why it cannot be opened (exit 2), never a traceback."""
+    import duckdb
+
+    try:
+        return open_db(path, read_only=read_only, sealed=sealed)
+    except (FileNotFoundError, DatabaseLockedError, NewerDatabaseError) as exc:
+        _fail(str(exc))
+    except (OSError, duckdb.Error) as exc:
+        _fail(
+            f"cannot open the database {path}: {_reason(exc)}; pass --db with a DuckDB file "
+            "(new or written by spanfact) in a folder you can write to"
+        )
+
+
+def run_exit_code(counts: RunCounts) -> int:
+    """A failed document is worth a retry (1); a run that could read nothing is an error (3)."""
+    if counts.n_failed:
+        return EXIT_FAILED
+    if counts.n_documents + counts.n_skipped == 0:
+        return EXIT_NOTHING
+    return EXIT_OK
+
+
+class _CallsColumn(ProgressColumn):
+    """Model requests so far: a document may take minutes, and the bar moves per document."""
+
+    def __init__(self, runner: BatchRunner) -> None:
+        super().__init__()
+        self.runner = runner
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{self.runner.n_requests} calls", style="dim")
 
 
 def _check_strategy(strategy: str) -> None:
@@ -86,32 +177,62 @@ def execute_run(
     response_format: str | None,
     *,
     quiet: bool = False,
+    timeout_s: float | None = None,
+    max_retries: int | None = None,
 ) -> RunSummary:
     """Open the store and the backend, run the batch with a progress bar; exits on setup errors."""
     _check_strategy(options.strategy)
+    if options.max_bytes < 1:
+        _fail(f"--max-bytes must be at least 1, got {options.max_bytes}")
     # The backend first: a typo in --model must not leave a new database file behind.
     try:
-        backend = create_backend(model, response_format=response_format or None)
+        backend = create_backend(
+            model,
+            response_format=response_format or None,
+            timeout_s=timeout_s,
+            max_retries=max_retries,
+        )
     except (BackendError, ValueError) as exc:
         _fail(str(exc))
-        raise  # unreachable; keeps type checkers sure `backend` is bound
-    try:
-        db = open_db(db_path)
-    except (DatabaseLockedError, NewerDatabaseError) as exc:
-        _fail(str(exc))
-        raise
+    db = _open_store(db_path)
     try:
         runner = BatchRunner(db, backend, options)
     except (BackendError, PromptError, ValueError) as exc:
         db.close()
         _fail(str(exc))
-        raise
     counts = {"claims": 0, "rejected": 0, "problems": 0}
+    notes: list[DocumentReport] = []
+
+    def first_ctrl_c() -> None:
+        runner.stop()
+        err.print(
+            styled(
+                "Ctrl-C:",
+                "yellow",
+                " finishing the document(s) in progress, then stopping; "
+                "press Ctrl-C again to stop now",
+            )
+        )
+
+    def second_ctrl_c() -> NoReturn:
+        err.print(
+            styled(
+                "Ctrl-C:",
+                "yellow",
+                " stopped now; documents in progress are not stored; run again to resume",
+            )
+        )
+        if runner.run_id is not None:
+            abandon_run(db, runner.run_id)
+        # Worker threads cannot be stopped mid-call, and interpreter exit would wait for them.
+        os._exit(EXIT_INTERRUPTED)
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[stats]}"),
+        _CallsColumn(runner),
         TimeElapsedColumn(),
         console=err,
         disable=quiet,
@@ -125,8 +246,11 @@ def execute_run(
             if report.status not in ("done", "skipped"):
                 counts["problems"] += 1
                 progress.console.print(
-                    f"[yellow]{report.status}[/] {report.origin}: {report.message}"
+                    styled(report.status, "yellow", f" {report.origin}: {report.message}")
                 )
+            if report.note:
+                notes.append(report)
+                progress.console.print(styled("note", "cyan", f" {report.origin}: {report.note}"))
             elapsed = progress.tasks[0].elapsed or 0.0
             done = progress.tasks[0].completed + 1
             rate = done / elapsed if elapsed > 0 else 0.0
@@ -138,40 +262,58 @@ def execute_run(
             )
 
         try:
-            summary = runner.run(
-                paths,
-                stdin=sys.stdin.buffer,
-                progress=on_report,
-                args={"paths": paths, "model": model},
-            )
+            with two_stage_interrupt(first_ctrl_c, second_ctrl_c):
+                summary = runner.run(
+                    paths,
+                    stdin=sys.stdin.buffer,
+                    progress=on_report,
+                    args={"paths": paths, "model": model},
+                )
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/]: finished documents are stored; run again to resume")
             db.close()
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
     if not quiet:
         _print_summary(summary)
+        if notes:
+            err.print(
+                styled(
+                    "note:",
+                    "cyan",
+                    f" {len(notes)} document(s) seem not to be in English, which the topic's "
+                    f"terms cover: {', '.join(r.origin for r in notes[:5])}"
+                    + (" ..." if len(notes) > 5 else ""),
+                )
+            )
         _print_facts(facts_of_run(db, summary.run_id, summary.config.key))
     db.close()
+    if summary.interrupted:
+        err.print(
+            styled(
+                "interrupted:",
+                "yellow",
+                f" {summary.counts.n_documents} documents extracted and stored; "
+                "run again to resume",
+            )
+        )
+        raise typer.Exit(EXIT_INTERRUPTED)
     return summary
 
 
 def _print_summary(summary: RunSummary) -> None:
     c = summary.counts
-    table = Table(title=f"Run {summary.run_id}", show_header=True)
+    table = Table(title=cell(f"Run {summary.run_id}"), show_header=True)
     for name in ("inputs", "extracted", "skipped", "bad input", "failed", "claims", "rejected"):
         table.add_column(name, justify="right")
     table.add_row(
-        *(
-            str(x)
-            for x in (
-                c.n_inputs,
-                c.n_documents,
-                c.n_skipped,
-                c.n_bad_inputs,
-                c.n_failed,
-                c.n_claims,
-                c.n_rejected,
-            )
+        *cells(
+            c.n_inputs,
+            c.n_documents,
+            c.n_skipped,
+            c.n_bad_inputs,
+            c.n_failed,
+            c.n_claims,
+            c.n_rejected,
         )
     )
     err.print(table)
@@ -180,10 +322,12 @@ def _print_summary(summary: RunSummary) -> None:
         sum(r.completion_tokens for r in summary.reports),
     )
     err.print(
-        f"{c.n_model_calls} model calls, {c.n_cached_calls} answered from cache, "
-        f"{tokens[0]} prompt + {tokens[1]} completion tokens, {summary.seconds:.1f} s "
-        f"({summary.config.model}, {summary.config.strategy}, "
-        f"prompt {summary.config.prompt_name} v{summary.config.prompt_version})"
+        cell(
+            f"{c.n_model_calls} model calls, {c.n_cached_calls} answered from cache, "
+            f"{tokens[0]} prompt + {tokens[1]} completion tokens, {summary.seconds:.1f} s "
+            f"({summary.config.model}, {summary.config.strategy}, "
+            f"prompt {summary.config.prompt_name} v{summary.config.prompt_version})"
+        )
     )
 
 
@@ -206,23 +350,25 @@ def _print_facts(result: QueryResult) -> None:
     for origin, metric, value, low, high, qualifier, subject, source, quote in result.rows:
         shown = f"{low:,}–{high:,}" if low is not None and high is not None else f"{value:,}"
         table.add_row(
-            Path(origin).name[:16],
-            metric,
-            shown,
-            qualifier,
-            subject or "",
-            source or "",
-            _evidence(quote, value),
+            *cells(
+                Path(origin).name[:16],
+                metric,
+                shown,
+                qualifier,
+                subject,
+                source,
+                _evidence(quote, value),
+            )
         )
     console.print(table)
 
 
 def _print_table(result: QueryResult, title: str | None = None) -> None:
-    table = Table(title=title, show_lines=False)
+    table = Table(title=None if title is None else cell(title), show_lines=False)
     for col in result.columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(cell(col), overflow="fold")
     for row in result.rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*cells(*row))
     console.print(table)
 
 
@@ -249,6 +395,8 @@ def run(
         int, typer.Option(help="Skip (and report) input files larger than this.")
     ] = DEFAULT_MAX_BYTES,
     response_format: FormatOption = "",
+    timeout: TimeoutOption = None,
+    max_retries: MaxRetriesOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
@@ -266,9 +414,27 @@ def run(
         concurrency=concurrency,
         max_bytes=max_bytes,
     )
-    summary = execute_run(paths, db, model, options, response_format, quiet=quiet)
-    if summary.counts.n_failed:
-        raise typer.Exit(1)
+    summary = execute_run(
+        paths,
+        db,
+        model,
+        options,
+        response_format,
+        quiet=quiet,
+        timeout_s=timeout,
+        max_retries=max_retries,
+    )
+    code = run_exit_code(summary.counts)
+    if code == EXIT_NOTHING:
+        err.print(
+            styled(
+                "error:",
+                "bold red",
+                f" nothing could be processed: {summary.counts.n_bad_inputs} of "
+                f"{summary.counts.n_inputs} inputs were missing or bad (see above)",
+            )
+        )
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -284,26 +450,28 @@ def sql(
 
     if fmt not in ("table", "csv", "json"):
         _fail("--format must be table, csv or json")
-    try:
-        database = open_db(db, read_only=not write)
-    except (FileNotFoundError, DatabaseLockedError, NewerDatabaseError, duckdb.Error) as exc:
-        _fail(str(exc))
-        raise
+    if not statement.strip():
+        _fail('give a SQL statement, e.g. spanfact sql "SELECT * FROM facts"')
+    # Read-only means no writes anywhere: sealed, DuckDB refuses COPY TO, ATTACH, INSTALL and
+    # reading or writing any file but the database.
+    database = _open_store(db, read_only=not write, sealed=not write)
     try:
         result = query(database, statement)
     except duckdb.Error as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if not write and "read-only" in message:
-            message += " (spanfact sql is read-only; pass --write to modify the database)"
+        message = _reason(exc)
+        if not write and ("read-only" in message or isinstance(exc, duckdb.PermissionException)):
+            message += (
+                " (spanfact sql is read-only and reads only the database; pass --write to "
+                "modify it or to read and write other files)"
+            )
         _fail(message)
-        raise
     finally:
         database.close()
     if fmt == "table":
         _print_table(result)
     elif fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(result.columns)
         writer.writerows(result.rows)
         sys.stdout.write(buffer.getvalue())
@@ -315,27 +483,32 @@ def sql(
 @app.command()
 def export(
     output: Annotated[Path, typer.Argument(help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | jsonl")] = "parquet",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="parquet | csv | jsonl; by default from the file's suffix (.csv, .jsonl, "
+            ".parquet), else parquet.",
+            show_default=False,
+        ),
+    ] = None,
     db: ReadDbOption = DEFAULT_DB,
 ) -> None:
     """Write the verified facts with their document, quote, offsets and provenance."""
     import duckdb
 
+    fmt = fmt or format_for_path(output)
     if fmt not in EXPORT_FORMATS:
         _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
-    try:
-        database = open_db(db, read_only=True)
-    except (FileNotFoundError, DatabaseLockedError, NewerDatabaseError, duckdb.Error) as exc:
-        _fail(str(exc))
-        raise
+    database = _open_store(db, read_only=True)
     try:
         n = export_facts(database, output, fmt)
     except (OSError, duckdb.Error) as exc:
-        _fail(f"cannot write {output}: {str(exc).splitlines()[0] if str(exc) else exc!r}")
-        raise
+        _fail(f"cannot write {output}: {_reason(exc)}")
     finally:
         database.close()
-    err.print(f"wrote {n} facts to {output}")
+    err.print(cell(f"wrote {n} facts to {output}"))
 
 
 @app.command()
@@ -356,28 +529,21 @@ def review(
     provenance and model calls; an index of runs, documents, claims and figures."""
     import webbrowser
 
-    import duckdb
-
     from pipeline.review import UnknownRunError, build_review
 
-    try:
-        database = open_db(db, read_only=True)
-    except (FileNotFoundError, DatabaseLockedError, NewerDatabaseError, duckdb.Error) as exc:
-        _fail(escape(str(exc)))
-        raise
+    database = _open_store(db, read_only=True)
     try:
         site = build_review(database, output, run_id)
     except UnknownRunError as exc:
-        _fail(escape(str(exc)))
-        raise
+        _fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write {escape(str(output))}: {escape(str(exc))}")
-        raise
+        _fail(f"cannot write {output}: {_reason(exc)}")
     finally:
         database.close()
     err.print(
-        f"wrote {len(site.pages)} document pages with {site.n_claims} claims; "
-        f"open {escape(str(site.index))}"
+        Text(
+            f"wrote {len(site.pages)} document pages with {site.n_claims} claims; open {site.index}"
+        )
     )
     if open_browser:
         webbrowser.open(site.index.resolve().as_uri())
@@ -405,6 +571,8 @@ def eval_command(
         float | None, typer.Option(help="Exit 1 when F1 is below this (CI gate).")
     ] = None,
     response_format: FormatOption = "",
+    timeout: TimeoutOption = None,
+    max_retries: MaxRetriesOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Extract the gold articles (through the cache) and score them against the gold set."""
@@ -412,6 +580,7 @@ def eval_command(
 
     _setup_logging(verbose)
     if compare is not None:
+        _open_store(db, read_only=True).close()  # a missing or broken file: one line, exit 2
         harness.print_comparison(console, db, compare[0], compare[1], as_json=as_json)
         return
     # Always re-extract, answered from the call log where the request is unchanged: the score
@@ -419,7 +588,16 @@ def eval_command(
     options = RunOptions(
         strategy=strategy, topic=topic, use_cache=not no_cache, force=True, command="eval"
     )
-    summary = execute_run([str(articles)], db, model, options, response_format, quiet=True)
+    summary = execute_run(
+        [str(articles)],
+        db,
+        model,
+        options,
+        response_format,
+        quiet=True,
+        timeout_s=timeout,
+        max_retries=max_retries,
+    )
     report: dict[str, Any] = harness.evaluate_run(db, summary, articles, gold)
     harness.print_report(console, report, as_json=as_json)
     if min_f1 is not None and report["f1"] < min_f1:

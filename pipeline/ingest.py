@@ -331,7 +331,7 @@ def _items_from_bytes(data: bytes, origin: str, kind: _Kind) -> Iterator[InputIt
         yield from _jsonl_items(text, origin, warnings)
     elif kind == "stdin" and text.lstrip().startswith("{"):
         yield from _stdin_json_items(text, origin, warnings)
-    elif kind == "html" or _starts_like_html_page(text):
+    elif kind == "html" or _looks_like_html_page(text):
         yield _html_item(text, origin, warnings)
     else:
         yield _plain_item(text, origin, warnings)
@@ -386,9 +386,21 @@ def _html_item(html: str, origin: str, warnings: list[str]) -> InputItem:
     return _ok(document_from_text(text, origin, title, warnings))
 
 
-def _starts_like_html_page(text: str) -> bool:
-    head = text.lstrip()[:14].lower()
-    return head.startswith(("<!doctype html", "<html"))
+# A page's own scaffolding, or elements never found in prose: one is enough to call it HTML.
+_PAGE_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body|script|style|meta|link)\b", re.I)
+# Block tags: a few could be inline markup in Markdown; this many means a scraped page.
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|li|ul|ol|table|tr|td|h[1-6]|article|section|span)\b[^<>]*>", re.I
+)
+_MIN_BLOCK_TAGS = 6
+
+
+def _looks_like_html_page(text: str) -> bool:
+    """HTML by content: a scraped page saved as .txt or .md must not keep its <script> numbers."""
+    head = text[:_SNIFF_BYTES]
+    if _PAGE_TAG.search(head):
+        return True
+    return len(_BLOCK_TAG.findall(head)) >= _MIN_BLOCK_TAGS
 
 
 # A JSON text field holding markup: a real tag, not prose such as "a <b or "x > 3".

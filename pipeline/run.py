@@ -18,6 +18,7 @@ from pipeline.backends.cached import CachedBackend
 from pipeline.extract import Strategy, create_strategy
 from pipeline.grounding import NormalizeSource, ground
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
+from pipeline.language import non_english_note
 from pipeline.prompts import DEFAULT_TOPIC, PromptTemplate, Topic, load_topic
 from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
@@ -30,6 +31,7 @@ from pipeline.store.writer import (
     finish_run,
     record_input,
     start_run,
+    stored_counts,
 )
 from schemas.claims import SCHEMA_VERSION
 from schemas.records import Document, Provenance, ValidatedClaim
@@ -61,6 +63,8 @@ class DocumentReport:
     seconds: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Something the user should know about a document that was processed (e.g. not English).
+    note: str = ""
 
 
 @dataclass
@@ -70,6 +74,8 @@ class RunSummary:
     counts: RunCounts
     seconds: float = 0.0
     reports: list[DocumentReport] = field(default_factory=list)
+    # Stopped by `BatchRunner.stop()` (a first Ctrl-C) before every input was read.
+    interrupted: bool = False
 
 
 ProgressCallback = Callable[[DocumentReport], None]
@@ -123,6 +129,7 @@ def extract_document(
         seconds=time.perf_counter() - started,
         prompt_tokens=outcome.prompt_tokens,
         completion_tokens=outcome.completion_tokens,
+        note=non_english_note(document.text) or "",
     )
     return claims, report
 
@@ -159,6 +166,9 @@ class BatchRunner:
                 self.strategy.prompt, self.topic, self.strategy.response_schema()
             ),
         )
+        self.run_id: str | None = None
+        # Set by `stop()`: no new document starts; those in flight finish and are stored.
+        self._stopping = threading.Event()
         self.provenance = Provenance(
             model=backend.model,
             strategy=options.strategy,
@@ -166,6 +176,23 @@ class BatchRunner:
             prompt_version=self.config.prompt_version,
             schema_version=SCHEMA_VERSION,
         )
+
+    def stop(self) -> None:
+        """Finish the documents in flight, start no other, and end the run as interrupted.
+
+        Safe to call from a signal handler: it only sets a flag the batch loop reads.
+        """
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    @property
+    def n_requests(self) -> int:
+        """Model requests answered so far in this process (cached ones too): progress within
+        a document, which may take minutes on a small machine."""
+        return self.backend.n_requests
 
     def run(
         self,
@@ -177,6 +204,7 @@ class BatchRunner:
     ) -> RunSummary:
         started = time.perf_counter()
         run_id = start_run(self.db, self.config, self.options.command, args or {})
+        self.run_id = run_id
         self.calls.run_id = run_id
         summary = RunSummary(run_id=run_id, config=self.config, counts=RunCounts())
         status = "failed"
@@ -186,13 +214,17 @@ class BatchRunner:
                 self._count(summary, report)
                 if progress is not None:
                     progress(report)
-            status = "finished"
+            summary.interrupted = self.stopping
+            status = "interrupted" if summary.interrupted else "finished"
         except KeyboardInterrupt:
             status = "interrupted"
             raise
         finally:
             self.db.flush()  # documents in flight at an interrupt are stored whole
             summary.seconds = time.perf_counter() - started
+            if status != "finished":
+                # Documents in flight at an interrupt were stored but never reported here.
+                summary.counts = stored_counts(self.db, run_id)
             finish_run(self.db, run_id, status, summary.counts)
         return summary
 
@@ -218,21 +250,30 @@ class BatchRunner:
         pool = ThreadPoolExecutor(max_workers=self.workers)
         try:
             pending: set[Future[DocumentReport]] = set()
+            started: dict[Future[DocumentReport], Future[None]] = {}
             for item in items:
+                if self.stopping:
+                    break
                 triaged = self._triage(run_id, item, seen)
                 if isinstance(triaged, DocumentReport):
                     yield triaged
                     continue
                 assert item.document is not None
                 stored: Future[DocumentReport] = Future()
-                pool.submit(self._process_one, run_id, item, triaged, stored)
+                started[stored] = pool.submit(self._process_one, run_id, item, triaged, stored)
                 pending.add(stored)
                 # Bounded look-ahead: a huge feed is read as fast as the model consumes it.
                 if len(pending) >= self.workers * 2:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     yield from (f.result() for f in done)
-            for future in pending:
-                yield future.result()
+            while pending:
+                if self.stopping:
+                    # Queued but not started: left for the next run, which resumes them.
+                    pending = {f for f in pending if not started[f].cancel()}
+                    if not pending:
+                        break
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (f.result() for f in done)
         finally:
             # On Ctrl-C or an error, documents not yet started are dropped at once rather than
             # extracted while the user waits; those in flight finish and are stored whole.
@@ -296,7 +337,8 @@ class BatchRunner:
                     n_cached_calls=report.n_cached_calls,
                     seconds=report.seconds,
                     input_origin=item.origin,
-                    input_message=item.message or None,
+                    # run_inputs.message: the ingest warnings and any note, for `spanfact sql`.
+                    input_message="; ".join(m for m in (item.message, report.note) if m) or None,
                     supersede=todo.supersede,
                 ),
             )

@@ -8,7 +8,10 @@ check only flags: a hedge the model missed is worth showing, not worth losing th
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.align import locate
 from pipeline.numbers import find_mentions, values_in
@@ -103,26 +106,58 @@ _CONTINUES = re.compile(
 )
 
 
+@dataclass
+class _Lines:
+    """Where each line of a text starts and ends, and which lines are about a topic.
+
+    Built once per text: finding a span's paragraph by scanning back to the previous newline,
+    and testing the paragraph's topic, cost the paragraph's length for every number, which was
+    quadratic in a long single-paragraph article.
+    """
+
+    starts: list[int]
+    ends: list[int]
+    topical: dict[tuple[TopicTest, int], bool] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=4)
+def _lines(text: str) -> _Lines:
+    # Keyed by the text itself: a str caches its hash, and the same object is passed each time.
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]
+    ends = [*(s - 1 for s in starts[1:]), len(text)]
+    return _Lines(starts, ends)
+
+
+def _is_topical(lines: _Lines, text: str, index: int, on_topic: TopicTest) -> bool:
+    key = (on_topic, index)
+    if key not in lines.topical:
+        lines.topical[key] = on_topic(text[lines.starts[index] : lines.ends[index]])
+    return lines.topical[key]
+
+
 def topical_paragraph(text: str, span: Span, on_topic: TopicTest) -> str | None:
     """Why the paragraph holding `span` is about the topic, or None when it is not.
 
     It is when it mentions the topic, or when it opens as a continuation of a paragraph that is.
     """
-    start = text.rfind("\n", 0, span.start) + 1
+    lines = _lines(text)
+    index = bisect_right(lines.starts, span.start) - 1
     hops = 0
     while True:
-        end = text.find("\n", start)
-        paragraph = text[start : end if end >= 0 else len(text)]
-        if on_topic(paragraph):
+        if _is_topical(lines, text, index, on_topic):
             return (
                 "paragraph continues one about the topic"
                 if hops
                 else "paragraph is about the topic"
             )
-        if start == 0 or not _CONTINUES.match(paragraph):
+        start = lines.starts[index]
+        opening = text[start : min(lines.ends[index], start + 200)]
+        if index == 0 or not _CONTINUES.match(opening):
             return None
         # The paragraph before, past any blank lines.
-        start = text.rfind("\n", 0, len(text[:start].rstrip())) + 1
+        index -= 1
+        while index > 0 and not text[lines.starts[index] : lines.ends[index]].strip():
+            index -= 1
         hops += 1
 
 

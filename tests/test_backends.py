@@ -145,7 +145,7 @@ def test_transient_retries_are_bounded() -> None:
     fake = FakeBackend([_api_error(500)] * 5)
     result = fake.complete(request())
     assert result.parsed is None
-    assert len(fake.calls) == 3  # the fake's transient_attempts
+    assert len(fake.calls) == 3  # the fake's max_retries (2) + 1
 
 
 def test_every_call_is_logged_and_the_log_is_the_cache(db: Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from functools import cache
 from typing import Any
 
@@ -46,11 +47,21 @@ class CachedBackend:
         self.name = inner.name
         self.model = inner.model
         self.max_concurrency = inner.max_concurrency
+        # Requests answered so far, from the model or the cache: progress inside a document.
+        self.n_requests = 0
+        self._count_lock = threading.Lock()
 
     def identity(self) -> dict[str, Any]:
         return self.inner.identity()
 
     def complete(self, request: LLMRequest) -> LLMResult:
+        try:
+            return self._complete(request)
+        finally:
+            with self._count_lock:
+                self.n_requests += 1
+
+    def _complete(self, request: LLMRequest) -> LLMResult:
         key = request_hash(self.inner, request)
         if self.use_cache:
             hit = self.calls.lookup(key)

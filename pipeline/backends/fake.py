@@ -95,7 +95,7 @@ class FakeBackend(InstructedBackend):
             create=create,
             response_format=response_format,
             max_concurrency=max_concurrency,
-            transient_attempts=3,
+            max_retries=2,
             max_wait_s=0.05,
         )
 

@@ -20,6 +20,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
@@ -74,9 +76,53 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError | ConnectionError)
 
 
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    log.warning("transient model error (attempt %d), retrying: %s", state.attempt_number, exc)
+# The longest a server's Retry-After is obeyed for: a header asking for an hour must not stall a
+# batch; past this the retry waits this long and, if still refused, the document fails.
+MAX_RETRY_AFTER_S = 60.0
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MAX_RETRIES = 3
+
+
+def retry_after_seconds(exc: BaseException, now: datetime | None = None) -> float | None:
+    """The wait a 429/503 answer asks for (Retry-After seconds or date, or retry-after-ms)."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (429, 503):
+        return None
+    headers = exc.response.headers
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class _WaitRetryAfter:
+    """Exponential backoff with jitter, unless the server said how long to wait."""
+
+    def __init__(self, max_wait_s: float, max_retry_after_s: float) -> None:
+        self._backoff = wait_exponential_jitter(multiplier=0.5, max=max_wait_s)
+        self._cap = max_retry_after_s
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = retry_after_seconds(exc) if exc is not None else None
+        if asked is not None:
+            return min(asked, self._cap)
+        return float(self._backoff(state))
 
 
 def _usage(response: Any) -> tuple[int | None, int | None]:
@@ -105,8 +151,9 @@ class InstructedBackend:
         create: RawCreate,
         response_format: ResponseFormat,
         max_concurrency: int = 1,
-        transient_attempts: int = 4,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         max_wait_s: float = 20.0,
+        max_retry_after_s: float = MAX_RETRY_AFTER_S,
         extra_params: dict[str, Any] | None = None,
         serialize: bool = False,
     ) -> None:
@@ -115,8 +162,11 @@ class InstructedBackend:
         self.max_concurrency = max_concurrency
         self.response_format = response_format
         self._create = create
-        self._transient_attempts = transient_attempts
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        self._attempts = max_retries + 1
         self._max_wait_s = max_wait_s
+        self._max_retry_after_s = max_retry_after_s
         self._extra_params = dict(extra_params or {})
         # In-process models are not thread-safe; a lock keeps concurrent callers correct.
         self._lock: threading.Lock | None = threading.Lock() if serialize else None
@@ -131,11 +181,30 @@ class InstructedBackend:
         }
 
     def _call_with_retries(self, kwargs: dict[str, Any], records: list[CallRecord]) -> Any:
+        attempts = self._attempts
+
+        def log_retry(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            wait_s = state.next_action.sleep if state.next_action else 0.0
+            log.warning(
+                "transient model error on attempt %d of %d, retrying in %.1f s: %s",
+                state.attempt_number,
+                attempts,
+                wait_s,
+                exc,
+            )
+
+        def log_give_up(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            if state.attempt_number >= attempts and exc is not None and is_transient(exc):
+                log.error("model error after %d attempts, giving up: %s", state.attempt_number, exc)
+
         retrying = Retrying(
-            stop=stop_after_attempt(self._transient_attempts),
-            wait=wait_exponential_jitter(multiplier=0.5, max=self._max_wait_s),
+            stop=stop_after_attempt(attempts),
+            wait=_WaitRetryAfter(self._max_wait_s, self._max_retry_after_s),
             retry=retry_if_exception(is_transient),
-            before_sleep=_log_retry,
+            before_sleep=log_retry,
+            after=log_give_up,
             reraise=True,
         )
         params = {k: v for k, v in kwargs.items() if k not in ("messages", "response_format")}

@@ -61,7 +61,7 @@ class LocalBackend(InstructedBackend):
             response_format=ResponseFormat.llamacpp,
             max_concurrency=1,
             # A local call fails for reasons a retry will not fix.
-            transient_attempts=1,
+            max_retries=0,
             extra_params={"seed": 0},
             serialize=True,
         )

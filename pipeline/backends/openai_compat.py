@@ -10,7 +10,13 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from pipeline.backends.base import BackendError
-from pipeline.backends.instructed import InstructedBackend, ResponseFormat
+from pipeline.backends.instructed import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT_S,
+    MAX_RETRY_AFTER_S,
+    InstructedBackend,
+    ResponseFormat,
+)
 
 RESPONSE_FORMAT_ENV = "SPANFACT_RESPONSE_FORMAT"
 
@@ -36,11 +42,15 @@ class OpenAIBackend(InstructedBackend):
         base_url: str | None = None,
         api_key: str | None = None,
         response_format: ResponseFormat | None = None,
-        timeout_s: float = 120.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retry_after_s: float = MAX_RETRY_AFTER_S,
         max_concurrency: int = 16,
     ) -> None:
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         api_key = api_key or os.environ.get("OPENAI_API_KEY")
+        if timeout_s <= 0:
+            raise BackendError(f"the timeout must be positive, got {timeout_s} s")
         if not model:
             raise BackendError("give a model name: --model openai:gpt-4o-mini")
         if api_key is None:
@@ -62,6 +72,8 @@ class OpenAIBackend(InstructedBackend):
             create=self._create,
             response_format=response_format or _default_format(base_url),
             max_concurrency=max_concurrency,
+            max_retries=max_retries,
+            max_retry_after_s=max_retry_after_s,
             extra_params={"seed": 0},
         )
         self.host = host

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from pipeline.backends.base import Backend, BackendError
-from pipeline.backends.instructed import ResponseFormat
+from pipeline.backends.instructed import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, ResponseFormat
 
 MODEL_HELP = (
     "local (embedded Qwen2.5-Coder-1.5B, default) | local:0.5b (the 0.5B variant, `small` extra) "
@@ -14,7 +14,14 @@ MODEL_HELP = (
 )
 
 
-def create_backend(spec: str, *, response_format: str | None = None) -> Backend:
+def create_backend(
+    spec: str,
+    *,
+    response_format: str | None = None,
+    timeout_s: float | None = None,
+    max_retries: int | None = None,
+) -> Backend:
+    """`timeout_s` and `max_retries` apply to remote models (None: the backend's default)."""
     family, _, rest = spec.partition(":")
     fmt = ResponseFormat(response_format) if response_format else None
     if family == "local":
@@ -26,7 +33,12 @@ def create_backend(spec: str, *, response_format: str | None = None) -> Backend:
     if family == "openai":
         from pipeline.backends.openai_compat import OpenAIBackend
 
-        return OpenAIBackend(rest, response_format=fmt)
+        return OpenAIBackend(
+            rest,
+            response_format=fmt,
+            timeout_s=DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s,
+            max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+        )
     if family == "fake":
         from pipeline.backends.fake import FakeBackend, echo_responder
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError, ValidationInfo, model_validator
 
 from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.base import Extracted, ExtractionOutcome
+from pipeline.extract.sentences import windows
 from pipeline.prompts import PromptTemplate, Topic, load_prompt
 from pipeline.validate import TopicTest, error_for_model, passed, validate_claim
 from schemas.claims import SCHEMA_VERSION, Claim, ClaimList
@@ -51,7 +52,14 @@ class GroundedClaimList(ClaimList):
 
 def chunks(text: str, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[str]:
     """Paragraph-aligned chunks; each repeats the previous chunk's last paragraph as overlap."""
-    paragraphs = [p for p in text.split("\n") if p.strip()]
+    paragraphs = [
+        p[lo:hi]
+        for p in text.split("\n")
+        if p.strip()
+        # A paragraph over the limit is sent in pieces, so no request outgrows the context.
+        for lo, hi in windows(p, 0, len(p), max_chars)
+        if p[lo:hi].strip()
+    ]
     out: list[str] = []
     current: list[str] = []
     for para in paragraphs:

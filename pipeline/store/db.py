@@ -265,8 +265,17 @@ def insert_rows(
         con.execute(sql, [v for row in part for v in row])
 
 
-def open_db(path: Path | str | None = DEFAULT_DB, *, read_only: bool = False) -> Database:
-    """Open (creating and upgrading as needed) the database; `None` opens an in-memory one."""
+def open_db(
+    path: Path | str | None = DEFAULT_DB, *, read_only: bool = False, sealed: bool = False
+) -> Database:
+    """Open (creating and upgrading as needed) the database; `None` opens an in-memory one.
+
+    `sealed` (with `read_only`) also shuts DuckDB off from everything but this file: no COPY TO,
+    ATTACH, INSTALL/LOAD or reading other files, and no SET that would undo it. A read-only
+    connection alone still writes files anywhere with `COPY ... TO`.
+    """
+    if sealed and not read_only:
+        raise ValueError("only a read-only connection can be sealed")
     if path is None:
         con = duckdb.connect(":memory:")
         migrate(con)
@@ -275,7 +284,7 @@ def open_db(path: Path | str | None = DEFAULT_DB, *, read_only: bool = False) ->
     if read_only and not p.exists():
         raise FileNotFoundError(f"no database at {p}; run `spanfact run` first or pass --db")
     p.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(p, read_only)
+    con = _connect(p, read_only, sealed)
     try:
         if not read_only:
             migrate(con)
@@ -284,7 +293,7 @@ def open_db(path: Path | str | None = DEFAULT_DB, *, read_only: bool = False) ->
             # views; a DuckDB file spanfact never wrote (version 0) is left alone.
             con.close()
             open_db(p).close()
-            con = _connect(p, read_only=True)
+            con = _connect(p, read_only=True, sealed=sealed)
     except BaseException:
         # A refused file (e.g. NewerDatabaseError) must not stay open: the connection holds
         # DuckDB's file lock until it is closed.
@@ -293,9 +302,15 @@ def open_db(path: Path | str | None = DEFAULT_DB, *, read_only: bool = False) ->
     return Database(con, p)
 
 
-def _connect(p: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+_SEALED: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_access": False,
+    "lock_configuration": True,
+}
+
+
+def _connect(p: Path, read_only: bool, sealed: bool = False) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(p), read_only=read_only)
+        return duckdb.connect(str(p), read_only=read_only, config=_SEALED if sealed else {})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseLockedError(

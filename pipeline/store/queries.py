@@ -9,6 +9,19 @@ from typing import Any
 from pipeline.store.db import Database
 
 EXPORT_FORMATS = ("parquet", "csv", "jsonl")
+_SUFFIX_FORMATS = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+
+
+def format_for_path(path: Path) -> str:
+    """The export format a file name asks for; parquet when its suffix says nothing."""
+    return _SUFFIX_FORMATS.get(path.suffix.lower(), "parquet")
 
 
 @dataclass(frozen=True)
@@ -20,6 +33,8 @@ class QueryResult:
 def query(db: Database, sql: str, params: list[Any] | None = None) -> QueryResult:
     with db.lock:
         cursor = db.con.execute(sql, params or [])
+        if cursor is None:  # DuckDB's answer to a statement of only comments
+            return QueryResult([], [])
         columns = [d[0] for d in cursor.description] if cursor.description else []
         rows = cursor.fetchall() if cursor.description else []
     return QueryResult(columns, rows)

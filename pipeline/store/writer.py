@@ -304,3 +304,53 @@ def document_result(
         input_row = [run_id, record.input_origin, "ok", record.input_message, document.doc_id]
         rows.append(Rows("run_inputs", _INPUT_COLUMNS, [input_row]))
     return extraction_id, Write(statements, rows, key=("document", document.doc_id))
+
+
+def stored_counts(db: Database, run_id: str) -> RunCounts:
+    """A run's counts as the store holds them.
+
+    After an interrupt, documents that were in flight are stored whole but never reported back
+    to the loop that counts, so the loop's own figures undercount.
+    """
+    db.flush()
+    inputs = db.read(
+        "SELECT count(*), count(*) FILTER (status = 'skipped'), "
+        "count(*) FILTER (status NOT IN ('ok', 'skipped')) FROM run_inputs WHERE run_id = ?",
+        [run_id],
+    )[0]
+    done = db.read(
+        "SELECT count(*) FILTER (status = 'done'), count(*) FILTER (status = 'failed'), "
+        "coalesce(sum(n_claims), 0), coalesce(sum(n_rejected), 0), "
+        "coalesce(sum(n_model_calls), 0), coalesce(sum(n_cached_calls), 0) "
+        "FROM extractions WHERE run_id = ?",
+        [run_id],
+    )[0]
+    return RunCounts(
+        n_inputs=int(inputs[0]),
+        n_documents=int(done[0]),
+        n_skipped=int(inputs[1]),
+        n_bad_inputs=int(inputs[2]),
+        n_failed=int(done[1]),
+        n_claims=int(done[2]),
+        n_rejected=int(done[3]),
+        n_model_calls=int(done[4]),
+        n_cached_calls=int(done[5]),
+    )
+
+
+def abandon_run(db: Database, run_id: str, timeout_s: float = 2.0) -> bool:
+    """Mark a run interrupted without waiting for pending writes (a second Ctrl-C).
+
+    Best effort: if the store is busy for longer than `timeout_s`, the run stays `running`,
+    and the next run marks it interrupted (see `start_run`).
+    """
+    if not db.lock.acquire(timeout=timeout_s):
+        return False
+    try:
+        db.con.execute(
+            "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE run_id = ?",
+            [_now(), run_id],
+        )
+    finally:
+        db.lock.release()
+    return True

@@ -225,20 +225,20 @@ def group_claims(claims: Iterable[ClaimRow]) -> list[Figure]:
 def conflict_kind(a: Figure, b: Figure) -> str | None:
     """How two figures of the same metric and subject disagree, or None if they do not.
 
-    - `revision`: one source, two values at different times (the later one is its update);
-      an upward series from one source is a timeline, not a contradiction.
-    - `inconsistent`: one source, two values first seen at the same time.
+    - `revision`: one source, two values (the later-seen one is its update); an upward series
+      from one source is a timeline, not a contradiction.
     - `contradiction`: two sources whose figures cannot both be true (bounds do not meet).
-    - `discrepancy`: two sources, different numbers that could both hold (hedges overlap).
-    Two sources that give the same number agree: None.
+    - `discrepancy`: two sources, different numbers that could both hold (bounds overlap), or
+      the same number hedged differently ("about 3,000" vs. "more than 3,000").
+    Two sources that give the same number with a hedge in common agree: None.
     """
     ka, kb = a.key, b.key
     if (ka.metric, ka.subject) != (kb.metric, kb.subject) or ka == kb:
         return None
     same_number = (ka.value, ka.low, ka.high) == (kb.value, kb.low, kb.high)
     if ka.source == kb.source and ka.source != UNATTRIBUTED:
-        return "revision" if a.first_seen != b.first_seen else "inconsistent"
-    if same_number:
+        return "revision"
+    if same_number and set(a.qualifiers) & set(b.qualifiers):
         return None
     return "discrepancy" if overlaps(a.bounds, b.bounds) else "contradiction"
 

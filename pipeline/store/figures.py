@@ -59,16 +59,16 @@ _FIGURE_CLAIM_ROWS = f"""
         WHERE c.status = 'verified'
     )
     SELECT left(md5(concat_ws('|', metric, subject, source, value::VARCHAR,
-                              coalesce(low::VARCHAR, ''), coalesce(high::VARCHAR, ''))), 16),
+                              coalesce(low::VARCHAR, ''), coalesce(high::VARCHAR, ''))), 16) AS figure_id,
            claim_id, extraction_id, doc_id, metric, subject, source, value, low, high, qualifier,
            CASE WHEN qualifier = 'about'
                   THEN (CASE WHEN is_range THEN low ELSE value END)::DOUBLE * {_ABOUT_LOW}
                 WHEN qualifier = 'up_to' THEN 0::DOUBLE
-                ELSE (CASE WHEN is_range THEN low ELSE value END)::DOUBLE END,
+                ELSE (CASE WHEN is_range THEN low ELSE value END)::DOUBLE END AS bound_low,
            CASE WHEN qualifier = 'about'
                   THEN (CASE WHEN is_range THEN high ELSE value END)::DOUBLE * {_ABOUT_HIGH}
                 WHEN qualifier IN ('at_least', 'more_than') THEN 'infinity'::DOUBLE
-                ELSE (CASE WHEN is_range THEN high ELSE value END)::DOUBLE END,
+                ELSE (CASE WHEN is_range THEN high ELSE value END)::DOUBLE END AS bound_high,
            outlet, seen_at
     FROM c
 """

@@ -299,6 +299,11 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
         CREATE MACRO figure_text(value, low, high) AS
             CASE WHEN low IS NOT NULL AND high IS NOT NULL
                  THEN format('{:,}–{:,}', low, high) ELSE format('{:,}', value) END;
+        -- "more than 3,000", "about/exact 300": the number with its hedges, for messages.
+        CREATE MACRO hedged_text(value, low, high, qualifiers) AS
+            CASE WHEN qualifiers = ['exact'] THEN figure_text(value, low, high)
+                 ELSE array_to_string(list_transform(qualifiers, lambda q: replace(q, '_', ' ')), '/')
+                      || ' ' || figure_text(value, low, high) END;
 
         -- Pairs of figures of one metric and subject that disagree, the later-seen one second,
         -- then every arithmetic check. Kinds are defined in pipeline/figures.py.
@@ -314,11 +319,10 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
         ), kinds AS (
             SELECT *,
                    CASE
-                     WHEN source = source_b AND source <> '(unattributed)'
-                       THEN CASE WHEN first_seen <> first_seen_b THEN 'revision'
-                                 ELSE 'inconsistent' END
+                     WHEN source = source_b AND source <> '(unattributed)' THEN 'revision'
                      WHEN value = value_b AND low IS NOT DISTINCT FROM low_b
-                          AND high IS NOT DISTINCT FROM high_b THEN NULL
+                          AND high IS NOT DISTINCT FROM high_b
+                          AND len(list_intersect(qualifiers, qualifiers_b)) > 0 THEN NULL
                      WHEN bound_high < bound_low_b OR bound_high_b < bound_low
                        THEN 'contradiction'
                      ELSE 'discrepancy'
@@ -330,15 +334,18 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
                qualifiers AS qualifiers_a, first_seen AS seen_a,
                source_b, figure_text(value_b, low_b, high_b) AS value_b,
                qualifiers_b, first_seen_b AS seen_b,
-               CASE WHEN kind = 'revision' THEN figure_b END AS later_figure_id,
+               -- Undated documents ingested together have no order: no later one then.
+               CASE WHEN kind = 'revision' AND first_seen_b > first_seen
+                    THEN figure_b END AS later_figure_id,
                NULL::BOOLEAN AS passed,
                [figure_id, figure_b] AS figure_ids,
                NULL::VARCHAR AS doc_id,
                CASE kind
                  WHEN 'revision' THEN format('{} revised {} to {}', source,
                       figure_text(value, low, high), figure_text(value_b, low_b, high_b))
-                 ELSE format('{} says {}, {} says {}', source, figure_text(value, low, high),
-                      source_b, figure_text(value_b, low_b, high_b))
+                 ELSE format('{} says {}, {} says {}',
+                      source, hedged_text(value, low, high, qualifiers),
+                      source_b, hedged_text(value_b, low_b, high_b, qualifiers_b))
                END AS detail
         FROM kinds WHERE kind IS NOT NULL
         UNION ALL

@@ -310,7 +310,9 @@ def _check(c: GoldCheck) -> str:
 
 def score_figures(gold: FigureGold, pred: FigureGold) -> FigureScore:
     return FigureScore(
-        figures=_part([_figure_full(f) for f in gold.figures], [_figure_full(f) for f in pred.figures]),
+        figures=_part(
+            [_figure_full(f) for f in gold.figures], [_figure_full(f) for f in pred.figures]
+        ),
         figure_keys=_part(
             [_figure_key(f) for f in gold.figures], [_figure_key(f) for f in pred.figures]
         ),

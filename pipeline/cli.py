@@ -7,12 +7,14 @@ import io
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -20,11 +22,21 @@ from pipeline.backends.base import BackendError
 from pipeline.backends.registry import MODEL_HELP, create_backend
 from pipeline.extract import STRATEGIES
 from pipeline.ingest import DEFAULT_MAX_BYTES
+from pipeline.metadata import DocumentMeta
 from pipeline.prompts import DEFAULT_TOPIC, PromptError
 from pipeline.run import BatchRunner, DocumentReport, RunOptions, RunSummary
 from pipeline.store.db import DEFAULT_DB, DatabaseLockedError, open_db
+from pipeline.store.figures import FigureFilter, list_conflicts, list_figures, refresh_figures
 from pipeline.store.migrations import NewerDatabaseError
-from pipeline.store.queries import EXPORT_FORMATS, QueryResult, export_facts, facts_of_run, query
+from pipeline.store.queries import (
+    EXPORT_FORMATS,
+    EXPORT_TABLES,
+    QueryResult,
+    export_table,
+    facts_of_run,
+    query,
+)
+from schemas.claims import Metric
 
 app = typer.Typer(
     help="Extract quantitative claims from news articles, verify every number against the text, "
@@ -154,6 +166,16 @@ def execute_run(
     return summary
 
 
+def _parse_date_option(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"--date {text!r} is not a date; write it as 2025-01-13 or 2025-01-13T09:30")
+        raise
+
+
 def _print_summary(summary: RunSummary) -> None:
     c = summary.counts
     table = Table(title=f"Run {summary.run_id}", show_header=True)
@@ -184,6 +206,11 @@ def _print_summary(summary: RunSummary) -> None:
         f"({summary.config.model}, {summary.config.strategy}, "
         f"prompt {summary.config.prompt_name} v{summary.config.prompt_version})"
     )
+    if summary.figures is not None:
+        err.print(
+            f"figures: {summary.figures.n_figures} in all, {summary.figures.n_figures_rebuilt} "
+            f"updated in {summary.figures.seconds:.2f} s (spanfact figures)"
+        )
 
 
 def _evidence(quote: str, value: int, width: int = 90) -> str:
@@ -248,6 +275,15 @@ def run(
         int, typer.Option(help="Skip (and report) input files larger than this.")
     ] = DEFAULT_MAX_BYTES,
     response_format: FormatOption = "",
+    date: Annotated[
+        str,
+        typer.Option(
+            help="Publication date (ISO 8601, e.g. 2025-01-13) of documents that carry none."
+        ),
+    ] = "",
+    outlet: Annotated[
+        str, typer.Option(help="Outlet (e.g. Yonhap) of documents that name none.")
+    ] = "",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
@@ -264,6 +300,7 @@ def run(
         use_cache=not no_cache,
         concurrency=concurrency,
         max_bytes=max_bytes,
+        metadata=DocumentMeta(published_at=_parse_date_option(date), outlet=outlet or None),
     )
     summary = execute_run(paths, db, model, options, response_format, quiet=quiet)
     if summary.counts.n_failed:
@@ -300,7 +337,13 @@ def sql(
         database.close()
     if fmt == "table":
         _print_table(result)
-    elif fmt == "csv":
+    else:
+        _write_rows(result, fmt)
+
+
+def _write_rows(result: QueryResult, fmt: str) -> None:
+    """CSV or JSON to stdout, for pipes."""
+    if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(result.columns)
@@ -315,26 +358,124 @@ def sql(
 def export(
     output: Annotated[Path, typer.Argument(help="File to write.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | jsonl")] = "parquet",
+    table: Annotated[str, typer.Option("--table", "-t", help=" | ".join(EXPORT_TABLES))] = "facts",
     db: ReadDbOption = DEFAULT_DB,
 ) -> None:
-    """Write the verified facts with their document, quote, offsets and provenance."""
+    """Write the verified facts with their document, quote, offsets and provenance
+    (or, with --table, the figures, their claims or their conflicts)."""
     import duckdb
 
     if fmt not in EXPORT_FORMATS:
         _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
+    if table not in EXPORT_TABLES:
+        _fail(f"--table must be one of {', '.join(EXPORT_TABLES)}")
     try:
         database = open_db(db, read_only=True)
     except (FileNotFoundError, DatabaseLockedError, NewerDatabaseError, duckdb.Error) as exc:
         _fail(str(exc))
         raise
     try:
-        n = export_facts(database, output, fmt)
+        n = export_table(database, output, fmt, table)
     except (OSError, duckdb.Error) as exc:
         _fail(f"cannot write {output}: {str(exc).splitlines()[0] if str(exc) else exc!r}")
         raise
     finally:
         database.close()
-    err.print(f"wrote {n} facts to {output}")
+    err.print(f"wrote {n} {'facts' if table == 'facts' else table + ' rows'} to {output}")
+
+
+@app.command()
+def figures(
+    metric: Annotated[str, typer.Option(help="Only this metric, e.g. killed.")] = "",
+    subject: Annotated[str, typer.Option(help="Only subjects containing this.")] = "",
+    source: Annotated[str, typer.Option(help="Only sources containing this.")] = "",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
+    conflicts: Annotated[
+        bool,
+        typer.Option("--conflicts", help="Disagreeing figures and sum checks instead."),
+    ] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rebuild every figure, not only new ones.")
+    ] = False,
+    db: ReadDbOption = DEFAULT_DB,
+) -> None:
+    """The same figure across documents: its hedges, how many documents and outlets carry it,
+    and when; with --conflicts, figures that disagree (revisions, contradictions) and checks
+    that killed + wounded add up. Brings the figures up to date with the store first."""
+    import duckdb
+
+    if fmt not in ("table", "csv", "json"):
+        _fail("--format must be table, csv or json")
+    if metric and metric not in Metric.__members__:
+        _fail(f"unknown --metric {metric!r}; choose one of {', '.join(Metric.__members__)}")
+    if not db.exists():
+        _fail(f"no database at {db}; run `spanfact run` first or pass --db")
+    try:
+        database = open_db(db)
+    except (DatabaseLockedError, NewerDatabaseError, duckdb.Error) as exc:
+        _fail(str(exc))
+        raise
+    chosen = FigureFilter(metric or None, subject or None, source or None)
+    try:
+        refresh_figures(database, full=rebuild)
+        result = (list_conflicts if conflicts else list_figures)(database, chosen)
+    finally:
+        database.close()
+    if fmt != "table":
+        _write_rows(result, fmt)
+    elif conflicts:
+        _print_conflicts(result)
+    else:
+        _print_figures(result)
+
+
+def _seen(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else ""
+
+
+def _print_figures(result: QueryResult) -> None:
+    table = Table(title=f"{len(result.rows)} figures")
+    for col in ("metric", "subject", "source", "value", "hedges", "docs", "outlets", "first seen",
+                "last seen"):  # fmt: skip
+        table.add_column(col, overflow="fold", justify="right" if col == "docs" else "left")
+    for row in result.rows:
+        r = dict(zip(result.columns, row, strict=True))
+        value = f"{r['low']:,}–{r['high']:,}" if r["low"] is not None else f"{r['value']:,}"
+        outlets = ", ".join(r["outlets"]) if r["outlets"] else ""
+        table.add_row(
+            escape(r["metric"]),
+            escape(r["subject"]),
+            escape(r["source"]),
+            value,
+            escape(", ".join(q.replace("_", " ") for q in r["qualifiers"])),
+            str(r["n_documents"]),
+            escape(f"{r['n_outlets']}: {outlets}" if outlets else "0"),
+            _seen(r["first_seen"]),
+            _seen(r["last_seen"]),
+        )
+    console.print(table)
+
+
+def _print_conflicts(result: QueryResult) -> None:
+    table = Table(title=f"{len(result.rows)} conflicts and checks")
+    for col in ("kind", "metric", "subject", "result", "detail", "seen"):
+        table.add_column(col, overflow="fold")
+    for row in result.rows:
+        r = dict(zip(result.columns, row, strict=True))
+        if r["passed"] is None:
+            verdict = "later: 2nd" if r["later_figure_id"] else ""
+        else:
+            verdict = "[green]passed[/]" if r["passed"] else "[red]failed[/]"
+        seen = " → ".join(s for s in (_seen(r["seen_a"]), _seen(r["seen_b"])) if s)
+        table.add_row(
+            escape(r["kind"]),
+            escape(r["metric"]),
+            escape(r["subject"]),
+            verdict,
+            escape(r["detail"]),
+            seen,
+        )
+    console.print(table)
 
 
 @app.command(name="eval")

@@ -243,9 +243,7 @@ def conflict_kind(a: Figure, b: Figure) -> str | None:
     return "discrepancy" if overlaps(a.bounds, b.bounds) else "contradiction"
 
 
-def sum_adds_up(
-    parts: Iterable[tuple[float, float]], total: tuple[float, float]
-) -> bool:
+def sum_adds_up(parts: Iterable[tuple[float, float]], total: tuple[float, float]) -> bool:
     """Whether parts (each an interval) can add up to the total: their sum interval meets it."""
     lo = hi = 0.0
     for p in parts:
@@ -254,7 +252,7 @@ def sum_adds_up(
 
 
 def exceeds(part: tuple[float, float], total: tuple[float, float]) -> bool:
-    """A sub-total that must be larger than its total (its least value is above the total's most)."""
+    """A sub-total that must exceed its total: its least value is above the total's most."""
     return part[0] > total[1]
 
 

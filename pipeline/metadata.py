@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 
-
 # The ingest step's date parser (ISO 8601 or RFC 2822, to naive UTC), passed in so that there is
 # one way of reading dates.
 DateParser = Callable[[str], datetime | None]

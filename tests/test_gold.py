@@ -25,8 +25,11 @@ ALIASES = load_topic("ukraine_dprk").aliases()
 HOME_SETS = {"gold": (ARTICLES_DIR, GOLD_DIR), "heldout": (HELDOUT / "articles", HELDOUT / "gold")}
 SETS = {
     **HOME_SETS,
-    **{d.name: (d / "articles", d / "gold") for d in sorted((ROOT / "evals" / "sets").iterdir())
-       if d.is_dir()},
+    **{
+        d.name: (d / "articles", d / "gold")
+        for d in sorted((ROOT / "evals" / "sets").iterdir())
+        if d.is_dir()
+    },
 }
 
 

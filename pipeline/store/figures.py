@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -26,6 +27,7 @@ from pipeline.figures import (
     normalize_subject,
 )
 from pipeline.store.db import Database, insert_rows
+from pipeline.store.queries import QueryResult, query
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,8 @@ _FIGURE_CLAIM_ROWS = f"""
         WHERE c.status = 'verified'
     )
     SELECT left(md5(concat_ws('|', metric, subject, source, value::VARCHAR,
-                              coalesce(low::VARCHAR, ''), coalesce(high::VARCHAR, ''))), 16) AS figure_id,
+                              coalesce(low::VARCHAR, ''), coalesce(high::VARCHAR, ''))), 16)
+             AS figure_id,
            claim_id, extraction_id, doc_id, metric, subject, source, value, low, high, qualifier,
            CASE WHEN qualifier = 'about'
                   THEN (CASE WHEN is_range THEN low ELSE value END)::DOUBLE * {_ABOUT_LOW}
@@ -110,7 +113,8 @@ _CHECK_ROWS = f"""
     SELECT p.doc_id, 'subtotal_exceeds_total', false, p.metric, p.subject, p.source,
            [p.figure_id, t.figure_id],
            format('{{}} {{}} is more than the {{}} {SUM_TOTAL} it is part of',
-                  figure_text(p.value, p.low, p.high), p.metric, figure_text(t.value, t.low, t.high))
+                  figure_text(p.value, p.low, p.high), p.metric,
+                  figure_text(t.value, t.low, t.high))
     FROM doc_figures p
     JOIN doc_figures t ON t.doc_id = p.doc_id AND t.source = p.source
                       AND t.subject = p.subject AND t.metric = '{SUM_TOTAL}'
@@ -119,7 +123,8 @@ _CHECK_ROWS = f"""
     SELECT p.doc_id, 'range_excludes_point', false, p.metric, p.subject, p.source,
            [r.figure_id, p.figure_id],
            format('{{}} {{}} is outside the range {{}} given for it',
-                  figure_text(p.value, p.low, p.high), p.metric, figure_text(r.value, r.low, r.high))
+                  figure_text(p.value, p.low, p.high), p.metric,
+                  figure_text(r.value, r.low, r.high))
     FROM doc_figures p
     JOIN doc_figures r ON r.doc_id = p.doc_id AND r.source = p.source
                       AND r.subject = p.subject AND r.metric = p.metric AND r.low IS NOT NULL
@@ -146,8 +151,14 @@ def refresh_figures(db: Database, *, full: bool = False) -> BuildStats:
 
 def _refresh(con: duckdb.DuckDBPyConnection, full: bool) -> tuple[int, int, int, int]:
     if full:
-        tables = ("figures", "figure_claims", "figure_extractions", "figure_checks", "subject_norms")
-        for table in tables:  # subject_norms too: the rules may have changed
+        # subject_norms too: the rules may have changed since they were filled.
+        for table in (
+            "figures",
+            "figure_claims",
+            "figure_extractions",
+            "figure_checks",
+            "subject_norms",
+        ):
             con.execute(f"DELETE FROM {table}")
     _temp(
         con,
@@ -242,3 +253,58 @@ def _drop(con: duckdb.DuckDBPyConnection, *names: str) -> None:
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0
+
+
+# --------------------------------------------------------------------------------------------
+# Reads for `spanfact figures`
+
+
+@dataclass(frozen=True)
+class FigureFilter:
+    metric: str | None = None
+    subject: str | None = None  # normalised like stored subjects, then matched as a substring
+    source: str | None = None  # a case-insensitive substring of the canonical source
+
+
+def _where(f: FigureFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if f.metric:
+        clauses.append("metric = ?")
+        params.append(f.metric)
+    if f.subject:
+        clauses.append("contains(subject, ?)")
+        params.append(normalize_subject(f.subject))
+    if f.source:
+        clauses.append("contains(lower(source), lower(?))")
+        params.append(f.source)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def list_figures(db: Database, f: FigureFilter) -> QueryResult:
+    """Figures, most widely reported first within each metric and subject."""
+    where, params = _where(f)
+    return query(
+        db,
+        "SELECT figure_id, metric, subject, source, value, low, high, qualifiers, n_claims, "
+        "n_documents, n_outlets, outlets, first_seen, last_seen FROM figures"
+        f"{where} ORDER BY metric, subject, n_documents DESC, first_seen, figure_id",
+        params,
+    )
+
+
+def list_conflicts(db: Database, f: FigureFilter) -> QueryResult:
+    """Disagreeing figures and arithmetic checks; a source filter matches either side."""
+    where, params = _where(FigureFilter(f.metric, f.subject))
+    if f.source:
+        where += (" AND " if where else " WHERE ") + (
+            "(contains(lower(source_a), lower(?)) OR contains(lower(source_b), lower(?)))"
+        )
+        params += [f.source, f.source]
+    return query(
+        db,
+        "SELECT kind, metric, subject, passed, detail, source_a, value_a, seen_a, "
+        "source_b, value_b, seen_b, later_figure_id, figure_ids, doc_id FROM conflicts"
+        f"{where} ORDER BY metric, subject, kind, seen_a, seen_b, detail",
+        params,
+    )

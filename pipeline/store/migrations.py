@@ -302,7 +302,8 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
         -- "more than 3,000", "about/exact 300": the number with its hedges, for messages.
         CREATE MACRO hedged_text(value, low, high, qualifiers) AS
             CASE WHEN qualifiers = ['exact'] THEN figure_text(value, low, high)
-                 ELSE array_to_string(list_transform(qualifiers, lambda q: replace(q, '_', ' ')), '/')
+                 ELSE array_to_string(
+                          list_transform(qualifiers, lambda q: replace(q, '_', ' ')), '/')
                       || ' ' || figure_text(value, low, high) END;
 
         -- Pairs of figures of one metric and subject that disagree, the later-seen one second,
@@ -394,7 +395,7 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", _m001_initial),
     Migration(2, "facts, latest_figures and rejected_claims views", _m002_views),
-    Migration(3, "document outlet and url; figures, their checks, conflicts, timeline", _m003_figures),
+    Migration(3, "document outlet and url; figures, checks, conflicts, timeline", _m003_figures),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -17,11 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from evals.gold import GoldClaim, load_gold
 from pipeline.grounding import NormalizeSource
 from pipeline.ingest import InputStatus, iter_inputs
-from pipeline.store.db import Database
+from pipeline.prompts import load_topic
+from pipeline.run import source_normalizer
+from pipeline.store.db import Database, open_db
+from pipeline.store.figures import refresh_figures
 from pipeline.store.queries import query
 from pipeline.store.writer import (
     ExtractionRecord,
@@ -110,11 +116,12 @@ def corpus_documents(articles: Path) -> list[Document]:
     ]
 
 
-def labelled_claims(folder: Path, gold_dir: Path | None = None) -> dict[str, list[GoldClaim]]:
-    """Labelled claims per document name: `claims.json` in the folder, or a gold folder."""
-    if gold_dir is not None:
-        return {name: g.claims for name, g in load_gold(gold_dir).items()}
-    raw: dict[str, Any] = json.loads((folder / "claims.json").read_text(encoding="utf-8"))
+def labelled_claims(path: Path) -> dict[str, list[GoldClaim]]:
+    """Labelled claims per document name: a gold folder (evals/gold), or a claims file
+    ({"documents": {name: [claim, ...]}}, claims as in gold files)."""
+    if path.is_dir():
+        return {name: g.claims for name, g in load_gold(path).items()}
+    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return {
         name: [GoldClaim.model_validate(c) for c in claims]
         for name, claims in raw["documents"].items()
@@ -319,3 +326,97 @@ def score_figures(gold: FigureGold, pred: FigureGold) -> FigureScore:
         conflicts=_conflicts(gold.conflicts, pred.conflicts),
         checks=_part([_check(c) for c in gold.checks], [_check(c) for c in pred.checks]),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# A figure set and its eval
+
+
+class FigureSet(BaseModel):
+    """`set.json` of a figure set folder; paths are relative to the folder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    articles: str
+    claims: str  # a claims.json file, or a gold folder of one JSON file per article
+    topic: str = "ukraine_dprk"
+
+
+def load_set(folder: Path) -> tuple[FigureSet, Path, Path, FigureGold]:
+    """The set's settings, its articles and claims paths, and its gold."""
+    spec = FigureSet.model_validate_json((folder / "set.json").read_text(encoding="utf-8"))
+    gold = load_figure_gold(folder / "figures.json")
+    return spec, folder / spec.articles, folder / spec.claims, gold
+
+
+def build_labelled(folder: Path) -> Database:
+    """An in-memory store holding the set's documents and labelled claims, figures built."""
+    spec, articles, claims_path, _ = load_set(folder)
+    db = open_db(None)
+    normalize = source_normalizer(load_topic(spec.topic))
+    store_labelled(db, corpus_documents(articles), labelled_claims(claims_path), normalize)
+    refresh_figures(db)
+    return db
+
+
+def copy_run(db_path: Path, run_id: str, config_key: str) -> Database:
+    """An in-memory store with only what one run extracted, figures built.
+
+    The eval's store holds other documents too; their figures must not count.
+    """
+    db = open_db(None)
+    literal = str(db_path).replace("'", "''")
+    with db.transaction() as con:
+        con.execute(f"ATTACH '{literal}' AS src (READ_ONLY)")
+        try:
+            con.execute(
+                "CREATE TEMP TABLE run_docs AS SELECT DISTINCT doc_id FROM src.run_inputs "
+                "WHERE run_id = ? AND doc_id IS NOT NULL",
+                [run_id],
+            )
+            con.execute(
+                "INSERT INTO documents SELECT * FROM src.documents "
+                "WHERE doc_id IN (SELECT doc_id FROM run_docs)"
+            )
+            con.execute(
+                "INSERT INTO extractions SELECT * FROM src.extractions WHERE status = 'done' "
+                "AND config_key = ? AND doc_id IN (SELECT doc_id FROM run_docs)",
+                [config_key],
+            )
+            con.execute(
+                "INSERT INTO claims SELECT * FROM src.claims "
+                "WHERE extraction_id IN (SELECT extraction_id FROM extractions)"
+            )
+            con.execute("DROP TABLE run_docs")
+        finally:
+            con.execute("DETACH src")
+    refresh_figures(db)
+    return db
+
+
+def score_set(db: Database, folder: Path) -> FigureScore:
+    return score_figures(load_set(folder)[3], built(db))
+
+
+def print_score(console: Console, folder: Path, score: FigureScore, *, as_json: bool) -> None:
+    data = score.to_json_dict()
+    if as_json:
+        console.print_json(json.dumps({"set": str(folder), **data}))
+        return
+    verdict = "exact" if score.exact else "not exact"
+    table = Table(title=f"Figures of {escape(str(folder))}: {verdict}")
+    for col in ("part", "gold", "built", "matched", "P", "R"):
+        table.add_column(col, justify="right" if col != "part" else "left")
+    for name in ("figures", "figure_keys", "conflicts", "checks"):
+        p = data[name]
+        table.add_row(
+            name,
+            *(str(p[k]) for k in ("n_gold", "n_pred", "n_matched")),
+            f"{p['precision']:.3f}",
+            f"{p['recall']:.3f}",
+        )
+    console.print(table)
+    for name in ("figures", "conflicts", "checks"):
+        for outcome in ("missing", "extra"):
+            for line in data[name][outcome]:
+                console.print(f"{outcome} {name[:-1]}: {escape(line)}")

@@ -499,6 +499,20 @@ def eval_command(
     min_f1: Annotated[
         float | None, typer.Option(help="Exit 1 when F1 is below this (CI gate).")
     ] = None,
+    figure_set: Annotated[
+        Path | None,
+        typer.Option(
+            "--figures",
+            help="Score cross-document figures of a figure set instead (e.g. evals/figures/wire).",
+            show_default=False,
+        ),
+    ] = None,
+    labelled: Annotated[
+        bool,
+        typer.Option(
+            "--labelled", help="With --figures: build from the hand-labelled claims, no model."
+        ),
+    ] = False,
     response_format: FormatOption = "",
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -506,6 +520,18 @@ def eval_command(
     from evals import harness
 
     _setup_logging(verbose)
+    if figure_set is not None:
+        _eval_figures(
+            figure_set,
+            labelled,
+            db,
+            model,
+            strategy,
+            not no_cache,
+            response_format,
+            as_json=as_json,
+        )
+        return
     if compare is not None:
         harness.print_comparison(console, db, compare[0], compare[1], as_json=as_json)
         return
@@ -516,6 +542,38 @@ def eval_command(
     if min_f1 is not None and report["f1"] < min_f1:
         err.print(f"[bold red]F1 {report['f1']:.3f} is below the floor {min_f1:.3f}[/]")
         raise typer.Exit(1)
+
+
+def _eval_figures(
+    folder: Path,
+    labelled: bool,
+    db: Path,
+    model: str,
+    strategy: str,
+    use_cache: bool,
+    response_format: str,
+    *,
+    as_json: bool = False,
+) -> None:
+    from evals import figures as figure_eval
+
+    try:
+        spec, articles, _, _ = figure_eval.load_set(folder)
+    except (OSError, ValueError) as exc:
+        _fail(f"{folder} is not a figure set (set.json, figures.json): {exc}")
+        raise
+    if labelled:
+        store = figure_eval.build_labelled(folder)
+    else:
+        options = RunOptions(strategy=strategy, topic=spec.topic, use_cache=use_cache,
+                             command="eval")  # fmt: skip
+        summary = execute_run([str(articles)], db, model, options, response_format, quiet=True)
+        store = figure_eval.copy_run(db, summary.run_id, summary.config.key)
+    try:
+        score = figure_eval.score_set(store, folder)
+    finally:
+        store.close()
+    figure_eval.print_score(console, folder, score, as_json=as_json)
 
 
 def main() -> None:

@@ -103,7 +103,7 @@ def _dateline_date(
 ) -> datetime | None:
     if not month or not day:
         return None
-    number = _MONTHS.get(month.lower()[:4]) or _MONTHS.get(month.lower()[:3])
+    number = month_number(month)
     if number is None:
         return None
     try:
@@ -115,6 +115,47 @@ def _dateline_date(
         return guess
     except ValueError:  # "Feb. 30"
         return None
+
+
+def month_number(name: str) -> int | None:
+    """1-12 for "Jan", "Jan.", "January", "Sept"; None for anything else."""
+    word = name.lower().rstrip(".")
+    number = _MONTHS.get(word[:4]) or _MONTHS.get(word[:3])
+    full = (
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december",
+    )  # fmt: skip
+    if number is None or not (full[number - 1].startswith(word) or word == "sept"):
+        return None
+    return number
+
+
+# A claim's own date, when its time reference is one day: "Jan. 13", "on January 13, 2025",
+# "13 January", "2025-01-13", "as of Jan. 13". "Since December 16" or "last week" are not when
+# the claim was made, so they do not date it.
+_REFERENCE_ISO = re.compile(r"^(?:on |as of )?(\d{4})-(\d{2})-(\d{2})$")
+_REFERENCE_MDY = re.compile(
+    r"^(?:on |as of )?(?:[a-z]+day,? )?([a-z]{3,9}\.?) (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?$"
+)
+_REFERENCE_DMY = re.compile(r"^(?:on |as of )?(\d{1,2}) ([a-z]{3,9}\.?)(?:,? (\d{4}))?$")
+
+
+def reference_date(text: str | None) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of a time reference that names one day, else None."""
+    if not text:
+        return None
+    cleaned = " ".join(text.lower().split()).strip(" .,")
+    if m := _REFERENCE_ISO.match(cleaned):
+        return int(m[1]), int(m[2]), int(m[3])
+    if m := _REFERENCE_MDY.match(cleaned):
+        month, day, year = month_number(m[1]), int(m[2]), m[3]
+    elif m := _REFERENCE_DMY.match(cleaned):
+        month, day, year = month_number(m[2]), int(m[1]), m[3]
+    else:
+        return None
+    if month is None or not 1 <= day <= 31:
+        return None
+    return (int(year) if year else None), month, day
 
 
 def merged(*layers: DocumentMeta) -> DocumentMeta:

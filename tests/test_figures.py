@@ -52,6 +52,7 @@ class C:
     subject: str | None = NK
     low: int | None = None
     high: int | None = None
+    time_reference: str | None = None
 
 
 PROVENANCE = Provenance(
@@ -84,6 +85,7 @@ def add_document(
                 qualifier=c.qualifier,  # type: ignore[arg-type]
                 subject=c.subject or "",
                 source=c.source,
+                time_reference=c.time_reference,
                 quote=text,
             ),
             status=ClaimStatus.verified,
@@ -282,6 +284,29 @@ def test_build_groups_across_documents_with_hedges_and_outlets(db: Database) -> 
         0
     ]
     assert (first, last) == (DAY, DAY + timedelta(days=2))
+
+
+def test_a_claim_is_dated_by_its_text_else_by_its_document(db: Database) -> None:
+    # Published Jan. 13, 2025 (DAY).
+    add_document(
+        db,
+        "a",
+        [
+            C("killed", 300, time_reference="on Jan. 10"),
+            C("killed", 100, time_reference="Dec. 30"),  # last year's December
+            C("wounded", 2700, time_reference="last week"),  # not one day: the document's
+            C("missing", 3, time_reference="2024-11-05"),
+        ],
+    )
+    refresh_figures(db)
+    seen = dict(query(db, "SELECT value, first_seen FROM figures").rows)
+    assert seen == {
+        300: datetime(2025, 1, 10),
+        100: datetime(2024, 12, 30),
+        2700: DAY,
+        3: datetime(2024, 11, 5),
+    }
+    assert query(db, "SELECT count(*) FROM time_refs").rows == [(4,)]
 
 
 def test_incremental_rebuild_touches_only_new_figures_and_equals_a_full_one(db: Database) -> None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from pipeline import cli
 from pipeline.ingest import InputStatus, iter_inputs
-from pipeline.metadata import DocumentMeta, merged, parse_dateline
+from pipeline.metadata import DocumentMeta, merged, parse_dateline, reference_date
 from pipeline.store.db import open_db
 from schemas.records import Document
 
@@ -218,3 +218,26 @@ def test_stdin_documents_get_the_fallback_too() -> None:
     stream = io.BytesIO(b"The NIS said 300 were killed.\n")
     (item,) = iter_inputs(["-"], stdin=stream, fallback=DocumentMeta(outlet="Paste"))
     assert item.document is not None and item.document.outlet == "Paste"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jan. 13", (None, 1, 13)),
+        ("on January 13, 2025", (2025, 1, 13)),
+        ("13 January", (None, 1, 13)),
+        ("2025-01-13", (2025, 1, 13)),
+        ("as of Jan. 13", (None, 1, 13)),
+        ("on Monday, Jan. 6", (None, 1, 6)),
+        ("Sept. 4", (None, 9, 4)),
+        # Not the day the claim was made, or not a day at all.
+        ("since December 16", None),
+        ("last week", None),
+        ("on Friday", None),
+        ("Mayday 3", None),
+        ("Jan. 45", None),
+        (None, None),
+    ],
+)
+def test_reference_date(text: str | None, expected: tuple[int | None, int, int] | None) -> None:
+    assert reference_date(text) == expected

@@ -1,8 +1,9 @@
 """Build the `figures` tables from the stored claims: in full, or only what new extractions touch.
 
 The rules are pipeline/figures.py's; this module applies them to the whole store in set-based
-SQL. Subjects are the one thing normalised in Python, and only the distinct new ones (a few
-hundred per million claims), kept in `subject_norms`.
+SQL. Subjects and time references are read in Python, only the distinct new ones (a few hundred
+per million claims), kept in `subject_norms` and `time_refs`. A claim's time is the day its time
+reference names ("on Jan. 13"), else its document's date, else when the document was ingested.
 
 Incremental: `figure_extractions` lists the extractions already folded in. A rebuild takes the
 extractions that became `done` since (new) and those that no longer are (superseded), and
@@ -26,6 +27,7 @@ from pipeline.figures import (
     UNSPECIFIED,
     normalize_subject,
 )
+from pipeline.metadata import reference_date
 from pipeline.store.db import Database, insert_rows
 from pipeline.store.queries import QueryResult, query
 
@@ -53,11 +55,13 @@ _FIGURE_CLAIM_ROWS = f"""
                coalesce(sn.subject_norm, '{UNSPECIFIED}') AS subject,
                coalesce(nullif(c.source_norm, ''), '{UNATTRIBUTED}') AS source,
                c.low IS NOT NULL AND c.high IS NOT NULL AS is_range,
-               d.outlet, coalesce(d.published_at, d.ingested_at) AS seen_at
+               d.outlet, coalesce(d.published_at, d.ingested_at) AS doc_time,
+               tr.year, tr.month, tr.day
         FROM claims c
         JOIN new_extractions n USING (extraction_id)
         JOIN documents d ON d.doc_id = c.doc_id
         LEFT JOIN subject_norms sn ON sn.subject = c.subject
+        LEFT JOIN time_refs tr ON tr.time_reference = c.time_reference
         WHERE c.status = 'verified'
     )
     SELECT left(md5(concat_ws('|', metric, subject, source, value::VARCHAR,
@@ -72,10 +76,17 @@ _FIGURE_CLAIM_ROWS = f"""
                   THEN (CASE WHEN is_range THEN high ELSE value END)::DOUBLE * {_ABOUT_HIGH}
                 WHEN qualifier IN ('at_least', 'more_than') THEN 'infinity'::DOUBLE
                 ELSE (CASE WHEN is_range THEN high ELSE value END)::DOUBLE END AS bound_high,
-           outlet, seen_at
+           outlet,
+           -- "Jan. 13" without a year is the latest Jan. 13 not after the document's date.
+           coalesce(
+               try(make_timestamp(
+                   coalesce(year, year(doc_time)
+                            - CASE WHEN (month, day) > (month(doc_time), day(doc_time))
+                                   THEN 1 ELSE 0 END),
+                   month, day, 0, 0, 0)),
+               doc_time) AS seen_at
     FROM c
 """
-
 
 
 def _figure_rows(where: str = "") -> str:
@@ -97,6 +108,7 @@ def _figure_rows(where: str = "") -> str:
         GROUP BY figure_id
     )
     """
+
 
 # One row per figure per document of the documents to check: the unit the arithmetic is about.
 _DOC_FIGURES = """
@@ -170,6 +182,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, full: bool) -> tuple[int, int, int,
             "figure_extractions",
             "figure_checks",
             "subject_norms",
+            "time_refs",
         ):
             con.execute(f"DELETE FROM {table}")
     _temp(
@@ -193,6 +206,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, full: bool) -> tuple[int, int, int,
         return 0, 0, 0, _count(con, "figures")
 
     _add_subjects(con)
+    _add_time_refs(con)
     if full:
         con.execute(f"INSERT INTO figure_claims {_FIGURE_CLAIM_ROWS}")
         con.execute(f"INSERT INTO figures {_figure_rows()}")
@@ -250,6 +264,18 @@ def _add_subjects(con: duckdb.DuckDBPyConnection) -> None:
     mapping = [(subject, normalize_subject(subject)) for (subject,) in rows]
     if mapping:
         insert_rows(con, "subject_norms", ("subject", "subject_norm"), mapping, chunk=500)
+
+
+def _add_time_refs(con: duckdb.DuckDBPyConnection) -> None:
+    """Read the time references of new claims not seen before; unreadable ones are kept too."""
+    rows = con.execute(
+        "SELECT DISTINCT c.time_reference FROM claims c JOIN new_extractions USING (extraction_id) "
+        "WHERE c.status = 'verified' AND c.time_reference IS NOT NULL "
+        "AND c.time_reference NOT IN (SELECT time_reference FROM time_refs)"
+    ).fetchall()
+    parsed = [(text, *(reference_date(text) or (None, None, None))) for (text,) in rows]
+    if parsed:
+        insert_rows(con, "time_refs", ("time_reference", "year", "month", "day"), parsed)
 
 
 def _temp(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:

@@ -245,6 +245,12 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
             subject      VARCHAR NOT NULL,   -- as extracted
             subject_norm VARCHAR NOT NULL    -- pipeline.figures.normalize_subject
         );
+        CREATE TABLE time_refs (             -- claims' time references that name a day
+            time_reference VARCHAR NOT NULL,  -- as extracted
+            year           INTEGER,           -- NULL: the document's year (or the one before)
+            month          INTEGER,           -- NULL: not one day ("last week")
+            day            INTEGER
+        );
         CREATE TABLE figure_extractions (    -- extractions folded into the figures
             extraction_id VARCHAR NOT NULL,
             doc_id        VARCHAR NOT NULL
@@ -264,7 +270,8 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
             bound_low     DOUBLE NOT NULL,   -- the interval the hedged claim allows
             bound_high    DOUBLE NOT NULL,
             outlet        VARCHAR,
-            seen_at       TIMESTAMP NOT NULL -- the document's date (else when it was ingested)
+            seen_at       TIMESTAMP NOT NULL -- the day the text gives the claim, else the
+                                             -- document's date, else when it was ingested
         );
         CREATE TABLE figures (
             figure_id   VARCHAR NOT NULL,

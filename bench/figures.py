@@ -35,8 +35,11 @@ def add_documents(db: Database, first: int, n_docs: int, claims_per_doc: int) ->
     copy repeats a few figures: about 200,000 possible figures, five claims each on average.
     """
     subjects = _list(
-        [f"{p}{n} troops" for p in ("North Korean ", "Pyongyang's ", "Russian ") for n in
-         ("", *map(str, range(9)))]  # fmt: skip
+        [
+            f"{p}{n} troops"
+            for p in ("North Korean ", "Pyongyang's ", "Russian ")
+            for n in ("", *map(str, range(9)))
+        ]
     )
     metrics, qualifiers = _list(METRICS), _list(QUALIFIERS)
     last = first + n_docs

@@ -225,6 +225,10 @@ def group_claims(claims: Iterable[ClaimRow]) -> list[Figure]:
 def conflict_kind(a: Figure, b: Figure) -> str | None:
     """How two figures of the same metric and subject disagree, or None if they do not.
 
+    Which pairs are compared is the `conflicts` view's choice: a source's consecutive figures,
+    and figures of two sources that stood at the same time (a figure stands until its source's
+    next one), so that a source's outdated figure is not set against everyone else's.
+
     - `revision`: one source, two values (the later-seen one is its update); an upward series
       from one source is a timeline, not a contradiction.
     - `contradiction`: two sources whose figures cannot both be true (bounds do not meet).

@@ -313,17 +313,36 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
                           list_transform(qualifiers, lambda q: replace(q, '_', ' ')), '/')
                       || ' ' || figure_text(value, low, high) END;
 
-        -- Pairs of figures of one metric and subject that disagree, the later-seen one second,
-        -- then every arithmetic check. Kinds are defined in pipeline/figures.py.
+        -- Figures of one metric and subject that disagree, the earlier-seen one first, then
+        -- every arithmetic check. Kinds are defined in pipeline/figures.py. Compared are a
+        -- source's consecutive figures (a revision: its series is the timeline) and figures of
+        -- two sources that stood at the same time: a figure stands from when it was first seen
+        -- until its source's next one. Comparing every pair instead would set each source's
+        -- outdated figures against everyone else's, quadratic in the number of figures.
         CREATE VIEW conflicts AS
-        WITH pairs AS (
+        WITH standing AS (
+            SELECT *,
+                   CASE WHEN source <> '(unattributed)' THEN lead(first_seen) OVER (
+                       PARTITION BY metric, subject, source ORDER BY first_seen, figure_id)
+                   END AS superseded_at,
+                   CASE WHEN source <> '(unattributed)' THEN lag(figure_id) OVER (
+                       PARTITION BY metric, subject, source ORDER BY first_seen, figure_id)
+                   END AS previous_id
+            FROM figures
+        ), pairs AS (
             SELECT a.*, b.figure_id AS figure_b, b.source AS source_b, b.value AS value_b,
                    b.low AS low_b, b.high AS high_b, b.qualifiers AS qualifiers_b,
                    b.first_seen AS first_seen_b, b.bound_low AS bound_low_b,
                    b.bound_high AS bound_high_b
-            FROM figures a JOIN figures b
+            FROM standing a JOIN standing b
               ON a.metric = b.metric AND a.subject = b.subject
              AND (a.first_seen, a.figure_id) < (b.first_seen, b.figure_id)
+             AND (a.source <> b.source OR a.source = '(unattributed)')
+             AND b.first_seen < coalesce(a.superseded_at, 'infinity'::TIMESTAMP)
+            UNION ALL
+            SELECT a.*, b.figure_id, b.source, b.value, b.low, b.high, b.qualifiers,
+                   b.first_seen, b.bound_low, b.bound_high
+            FROM standing b JOIN standing a ON a.figure_id = b.previous_id
         ), kinds AS (
             SELECT *,
                    CASE

@@ -314,8 +314,9 @@ def sql(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
     write: Annotated[bool, typer.Option("--write", help="Allow statements that modify.")] = False,
 ) -> None:
-    """Query the store. Tables: documents, runs, claims, checks, llm_calls, eval_runs;
-    views: facts, latest_figures, rejected_claims. Read-only unless --write."""
+    """Query the store. Tables: documents, runs, claims, checks, llm_calls, eval_runs, figures,
+    figure_claims, figure_checks; views: facts, latest_figures, rejected_claims, conflicts,
+    figure_timeline, source_latest_figures, conservative_figures. Read-only unless --write."""
     import duckdb
 
     if fmt not in ("table", "csv", "json"):
@@ -458,7 +459,7 @@ def _print_figures(result: QueryResult) -> None:
 
 def _print_conflicts(result: QueryResult) -> None:
     table = Table(title=f"{len(result.rows)} conflicts and checks")
-    for col in ("kind", "metric", "subject", "result", "detail", "seen"):
+    for col in ("kind", "metric", "subject", "result", "detail", "seen", "document"):
         table.add_column(col, overflow="fold")
     for row in result.rows:
         r = dict(zip(result.columns, row, strict=True))
@@ -474,6 +475,7 @@ def _print_conflicts(result: QueryResult) -> None:
             verdict,
             escape(r["detail"]),
             seen,
+            escape(Path(r["document"]).name if r["document"] else ""),
         )
     console.print(table)
 

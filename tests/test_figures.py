@@ -606,6 +606,8 @@ def test_cli_figures_csv_and_json_with_filters(store_path: Path) -> None:
     result = invoke("figures", "--db", str(store_path), "-f", "json")
     data = json.loads(result.stdout)
     assert sorted(r["value"] for r in data) == [7, 300, 2700, 3000, 4000]
+    rebuilt = invoke("figures", "--db", str(store_path), "-f", "json", "--rebuild")
+    assert json.loads(rebuilt.stdout) == data
 
 
 def test_cli_figures_conflicts_show_disagreements_and_sum_checks(store_path: Path) -> None:

@@ -341,7 +341,7 @@ def list_conflicts(db: Database, f: FigureFilter) -> QueryResult:
     return query(
         db,
         "SELECT kind, metric, subject, passed, detail, source_a, value_a, seen_a, "
-        "source_b, value_b, seen_b, later_figure_id, figure_ids, doc_id FROM conflicts"
+        "source_b, value_b, seen_b, later_figure_id, figure_ids, doc_id, document FROM conflicts"
         f"{where} ORDER BY metric, subject, kind, seen_a, seen_b, detail",
         params,
     )

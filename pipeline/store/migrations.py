@@ -367,6 +367,7 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
                NULL::BOOLEAN AS passed,
                [figure_id, figure_b] AS figure_ids,
                NULL::VARCHAR AS doc_id,
+               NULL::VARCHAR AS document,
                CASE kind
                  WHEN 'revision' THEN format('{} revised {} to {}', source,
                       figure_text(value, low, high), figure_text(value_b, low_b, high_b))
@@ -376,8 +377,9 @@ def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
                END AS detail
         FROM kinds WHERE kind IS NOT NULL
         UNION ALL
-        SELECT k.name, k.metric, k.subject, k.source, NULL, NULL, d.published_at,
-               NULL, NULL, NULL, NULL, NULL, k.passed, k.figure_ids, k.doc_id, k.detail
+        SELECT k.name, k.metric, k.subject, k.source, NULL, NULL,
+               coalesce(d.published_at, d.ingested_at), NULL, NULL, NULL, NULL, NULL, k.passed,
+               k.figure_ids, k.doc_id, coalesce(d.url, d.origin), k.detail
         FROM figure_checks k LEFT JOIN documents d USING (doc_id);
 
         -- Per metric, subject and source: its figures in the order they appeared.

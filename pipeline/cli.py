@@ -8,12 +8,14 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -32,19 +34,23 @@ from pipeline.display import cell, cells, styled
 from pipeline.extract import STRATEGIES
 from pipeline.ingest import DEFAULT_MAX_BYTES
 from pipeline.interrupt import two_stage_interrupt
+from pipeline.metadata import DocumentMeta
 from pipeline.prompts import DEFAULT_TOPIC, PromptError
 from pipeline.run import BatchRunner, DocumentReport, RunOptions, RunSummary
 from pipeline.store.db import DEFAULT_DB, Database, DatabaseLockedError, open_db
+from pipeline.store.figures import FigureFilter, list_conflicts, list_figures, refresh_figures
 from pipeline.store.migrations import NewerDatabaseError
 from pipeline.store.queries import (
     EXPORT_FORMATS,
+    EXPORT_TABLES,
     QueryResult,
-    export_facts,
+    export_table,
     facts_of_run,
     format_for_path,
     query,
 )
 from pipeline.store.writer import RunCounts, abandon_run
+from schemas.claims import Metric
 
 # Exit codes (README "Exit codes"): scripts and CI tell these apart.
 EXIT_OK = 0  # every input was extracted, skipped as done, or reported as bad (some were good)
@@ -300,6 +306,16 @@ def execute_run(
     return summary
 
 
+def _parse_date_option(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"--date {text!r} is not a date; write it as 2025-01-13 or 2025-01-13T09:30")
+        raise
+
+
 def _print_summary(summary: RunSummary) -> None:
     c = summary.counts
     table = Table(title=cell(f"Run {summary.run_id}"), show_header=True)
@@ -329,6 +345,11 @@ def _print_summary(summary: RunSummary) -> None:
             f"prompt {summary.config.prompt_name} v{summary.config.prompt_version})"
         )
     )
+    if summary.figures is not None:
+        err.print(
+            f"figures: {summary.figures.n_figures} in all, {summary.figures.n_figures_rebuilt} "
+            f"updated in {summary.figures.seconds:.2f} s (spanfact figures)"
+        )
 
 
 def _evidence(quote: str, value: int, width: int = 90) -> str:
@@ -397,6 +418,15 @@ def run(
     response_format: FormatOption = "",
     timeout: TimeoutOption = None,
     max_retries: MaxRetriesOption = None,
+    date: Annotated[
+        str,
+        typer.Option(
+            help="Publication date (ISO 8601, e.g. 2025-01-13) of documents that carry none."
+        ),
+    ] = "",
+    outlet: Annotated[
+        str, typer.Option(help="Outlet (e.g. Yonhap) of documents that name none.")
+    ] = "",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
@@ -413,6 +443,7 @@ def run(
         use_cache=not no_cache,
         concurrency=concurrency,
         max_bytes=max_bytes,
+        metadata=DocumentMeta(published_at=_parse_date_option(date), outlet=outlet or None),
     )
     summary = execute_run(
         paths,
@@ -444,8 +475,9 @@ def sql(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
     write: Annotated[bool, typer.Option("--write", help="Allow statements that modify.")] = False,
 ) -> None:
-    """Query the store. Tables: documents, runs, claims, checks, llm_calls, eval_runs;
-    views: facts, latest_figures, rejected_claims. Read-only unless --write."""
+    """Query the store. Tables: documents, runs, claims, checks, llm_calls, eval_runs, figures,
+    figure_claims, figure_checks; views: facts, latest_figures, rejected_claims, conflicts,
+    figure_timeline, source_latest_figures, conservative_figures. Read-only unless --write."""
     import duckdb
 
     if fmt not in ("table", "csv", "json"):
@@ -469,7 +501,13 @@ def sql(
         database.close()
     if fmt == "table":
         _print_table(result)
-    elif fmt == "csv":
+    else:
+        _write_rows(result, fmt)
+
+
+def _write_rows(result: QueryResult, fmt: str) -> None:
+    """CSV or JSON to stdout, for pipes."""
+    if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(result.columns)
@@ -493,22 +531,26 @@ def export(
             show_default=False,
         ),
     ] = None,
+    table: Annotated[str, typer.Option("--table", "-t", help=" | ".join(EXPORT_TABLES))] = "facts",
     db: ReadDbOption = DEFAULT_DB,
 ) -> None:
-    """Write the verified facts with their document, quote, offsets and provenance."""
+    """Write the verified facts with their document, quote, offsets and provenance
+    (or, with --table, the figures, their claims or their conflicts)."""
     import duckdb
 
     fmt = fmt or format_for_path(output)
     if fmt not in EXPORT_FORMATS:
         _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
+    if table not in EXPORT_TABLES:
+        _fail(f"--table must be one of {', '.join(EXPORT_TABLES)}")
     database = _open_store(db, read_only=True)
     try:
-        n = export_facts(database, output, fmt)
+        n = export_table(database, output, fmt, table)
     except (OSError, duckdb.Error) as exc:
         _fail(f"cannot write {output}: {_reason(exc)}")
     finally:
         database.close()
-    err.print(cell(f"wrote {n} facts to {output}"))
+    err.print(cell(f"wrote {n} {'facts' if table == 'facts' else table + ' rows'} to {output}"))
 
 
 @app.command()
@@ -549,6 +591,95 @@ def review(
         webbrowser.open(site.index.resolve().as_uri())
 
 
+@app.command()
+def figures(
+    metric: Annotated[str, typer.Option(help="Only this metric, e.g. killed.")] = "",
+    subject: Annotated[str, typer.Option(help="Only subjects containing this.")] = "",
+    source: Annotated[str, typer.Option(help="Only sources containing this.")] = "",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
+    conflicts: Annotated[
+        bool,
+        typer.Option("--conflicts", help="Disagreeing figures and sum checks instead."),
+    ] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rebuild every figure, not only new ones.")
+    ] = False,
+    db: ReadDbOption = DEFAULT_DB,
+) -> None:
+    """The same figure across documents: its hedges, how many documents and outlets carry it,
+    and when; with --conflicts, figures that disagree (revisions, contradictions) and checks
+    that killed + wounded add up. Brings the figures up to date with the store first."""
+    if fmt not in ("table", "csv", "json"):
+        _fail("--format must be table, csv or json")
+    if metric and metric not in Metric.__members__:
+        _fail(f"unknown --metric {metric!r}; choose one of {', '.join(Metric.__members__)}")
+    if not db.exists():
+        _fail(f"no database at {db}; run `spanfact run` first or pass --db")
+    database = _open_store(db)
+    chosen = FigureFilter(metric or None, subject or None, source or None)
+    try:
+        refresh_figures(database, full=rebuild)
+        result = (list_conflicts if conflicts else list_figures)(database, chosen)
+    finally:
+        database.close()
+    if fmt != "table":
+        _write_rows(result, fmt)
+    elif conflicts:
+        _print_conflicts(result)
+    else:
+        _print_figures(result)
+
+
+def _seen(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else ""
+
+
+def _print_figures(result: QueryResult) -> None:
+    table = Table(title=f"{len(result.rows)} figures")
+    for col in ("metric", "subject", "source", "value", "hedges", "docs", "outlets", "first seen",
+                "last seen"):  # fmt: skip
+        table.add_column(col, overflow="fold", justify="right" if col == "docs" else "left")
+    for row in result.rows:
+        r = dict(zip(result.columns, row, strict=True))
+        value = f"{r['low']:,}–{r['high']:,}" if r["low"] is not None else f"{r['value']:,}"
+        outlets = ", ".join(r["outlets"]) if r["outlets"] else ""
+        table.add_row(
+            escape(r["metric"]),
+            escape(r["subject"]),
+            escape(r["source"]),
+            value,
+            escape(", ".join(q.replace("_", " ") for q in r["qualifiers"])),
+            str(r["n_documents"]),
+            escape(f"{r['n_outlets']}: {outlets}" if outlets else "0"),
+            _seen(r["first_seen"]),
+            _seen(r["last_seen"]),
+        )
+    console.print(table)
+
+
+def _print_conflicts(result: QueryResult) -> None:
+    table = Table(title=f"{len(result.rows)} conflicts and checks")
+    for col in ("kind", "metric", "subject", "result", "detail", "seen", "document"):
+        table.add_column(col, overflow="fold")
+    for row in result.rows:
+        r = dict(zip(result.columns, row, strict=True))
+        if r["passed"] is None:
+            verdict = "later: 2nd" if r["later_figure_id"] else ""
+        else:
+            verdict = "[green]passed[/]" if r["passed"] else "[red]failed[/]"
+        seen = " → ".join(s for s in (_seen(r["seen_a"]), _seen(r["seen_b"])) if s)
+        table.add_row(
+            escape(r["kind"]),
+            escape(r["metric"]),
+            escape(r["subject"]),
+            verdict,
+            escape(r["detail"]),
+            seen,
+            escape(Path(r["document"]).name if r["document"] else ""),
+        )
+    console.print(table)
+
+
 @app.command(name="eval")
 def eval_command(
     articles: Annotated[Path, typer.Option(help="Folder of articles.")] = Path("data/articles"),
@@ -570,6 +701,20 @@ def eval_command(
     min_f1: Annotated[
         float | None, typer.Option(help="Exit 1 when F1 is below this (CI gate).")
     ] = None,
+    figure_set: Annotated[
+        Path | None,
+        typer.Option(
+            "--figures",
+            help="Score cross-document figures of a figure set instead (e.g. evals/figures/wire).",
+            show_default=False,
+        ),
+    ] = None,
+    labelled: Annotated[
+        bool,
+        typer.Option(
+            "--labelled", help="With --figures: build from the hand-labelled claims, no model."
+        ),
+    ] = False,
     response_format: FormatOption = "",
     timeout: TimeoutOption = None,
     max_retries: MaxRetriesOption = None,
@@ -579,6 +724,18 @@ def eval_command(
     from evals import harness
 
     _setup_logging(verbose)
+    if figure_set is not None:
+        _eval_figures(
+            figure_set,
+            labelled,
+            db,
+            model,
+            strategy,
+            not no_cache,
+            response_format,
+            as_json=as_json,
+        )
+        return
     if compare is not None:
         _open_store(db, read_only=True).close()  # a missing or broken file: one line, exit 2
         harness.print_comparison(console, db, compare[0], compare[1], as_json=as_json)
@@ -603,6 +760,38 @@ def eval_command(
     if min_f1 is not None and report["f1"] < min_f1:
         err.print(f"[bold red]F1 {report['f1']:.3f} is below the floor {min_f1:.3f}[/]")
         raise typer.Exit(1)
+
+
+def _eval_figures(
+    folder: Path,
+    labelled: bool,
+    db: Path,
+    model: str,
+    strategy: str,
+    use_cache: bool,
+    response_format: str,
+    *,
+    as_json: bool = False,
+) -> None:
+    from evals import figures as figure_eval
+
+    try:
+        spec, articles, _, _ = figure_eval.load_set(folder)
+    except (OSError, ValueError) as exc:
+        _fail(f"{folder} is not a figure set (set.json, figures.json): {exc}")
+        raise
+    if labelled:
+        store = figure_eval.build_labelled(folder)
+    else:
+        options = RunOptions(strategy=strategy, topic=spec.topic, use_cache=use_cache,
+                             command="eval")  # fmt: skip
+        summary = execute_run([str(articles)], db, model, options, response_format, quiet=True)
+        store = figure_eval.copy_run(db, summary.run_id, summary.config.key)
+    try:
+        score = figure_eval.score_set(store, folder)
+    finally:
+        store.close()
+    figure_eval.print_score(console, folder, score, as_json=as_json)
 
 
 def main() -> None:

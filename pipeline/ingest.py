@@ -26,6 +26,7 @@ from typing import Any, BinaryIO, Literal
 from bs4 import BeautifulSoup
 from bs4.element import CData, PageElement, PreformattedString, Tag
 
+from pipeline.metadata import DocumentMeta, html_meta, merged, parse_dateline
 from schemas.records import Document
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 _TEXT_FIELDS = ("text", "body", "content", "article", "maintext")
 _TITLE_FIELDS = ("title", "headline")
 _DATE_FIELDS = ("published_at", "date", "published", "date_publish")
+_OUTLET_FIELDS = ("outlet", "source", "site_name", "publisher")
+_URL_FIELDS = ("url", "link", "canonical_url")
 
 _SNIFF_BYTES = 8192
 _MAX_TITLE_CHARS = 200
@@ -102,8 +105,10 @@ def document_from_text(
     title: str | None = None,
     warnings: Sequence[str] = (),
     published_at: datetime | None = None,
+    meta: DocumentMeta | None = None,
 ) -> Document:
     """Build a `Document` from raw text; the text is normalized so `doc_id` always matches it."""
+    meta = meta or DocumentMeta()
     clean = normalize_text(text)
     # surrogatepass: a stray surrogate must not turn hashing into a crash.
     doc_id = hashlib.sha256(clean.encode("utf-8", errors="surrogatepass")).hexdigest()
@@ -113,7 +118,9 @@ def document_from_text(
         title=_clean_title(title),
         text=clean,
         warnings=list(warnings),
-        published_at=published_at,
+        published_at=published_at or meta.published_at,
+        outlet=_clean_title(meta.outlet),
+        url=meta.url.strip() or None if meta.url else None,
     )
 
 
@@ -155,11 +162,19 @@ _BLOCK_BREAK = "\n\n"
 
 def html_to_text(html: str) -> tuple[str, str | None]:
     """Visible text of an HTML page (paragraphs separated by blank lines) and its title."""
+    text, title, _ = _parse_html(html)
+    return text, title
+
+
+def _parse_html(html: str) -> tuple[str, str | None, DocumentMeta]:
+    """Visible text, title and `<meta>` metadata of a page, from one parse."""
     soup = BeautifulSoup(html, "html.parser")
-    title = _first_tag_text(soup, "title") or _first_tag_text(soup, "h1")
+    meta = html_meta(soup, _parse_date)
+    # og:title is the headline without the " | Outlet" suffix most <title>s carry.
+    title = meta.title or _first_tag_text(soup, "title") or _first_tag_text(soup, "h1")
     pieces = _visible_pieces(soup)
     lines = (re.sub(r" {2,}", " ", line).strip() for line in "".join(pieces).split("\n"))
-    return normalize_text("\n".join(lines)), title or None
+    return normalize_text("\n".join(lines)), title or None, meta
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,11 +186,29 @@ def iter_inputs(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     stdin: BinaryIO | None = None,
+    fallback: DocumentMeta | None = None,
+    today: datetime | None = None,
 ) -> Iterator[InputItem]:
-    """Yield one item per document or problem, in the order the paths were given."""
+    """Yield one item per document or problem, in the order the paths were given.
+
+    Metadata a document does not carry itself comes from `fallback` (the user's `--date` and
+    `--outlet`), then from a wire dateline in its text (dated relative to `today`).
+    """
     if max_bytes < 1:
         raise ValueError(f"max_bytes must be positive, got {max_bytes}")
-    return _iter_inputs(paths, max_bytes, stdin)
+    now = today or datetime.now(UTC).replace(tzinfo=None)
+    given = fallback or DocumentMeta()
+    return (_with_fallback(item, given, now) for item in _iter_inputs(paths, max_bytes, stdin))
+
+
+def _with_fallback(item: InputItem, fallback: DocumentMeta, today: datetime) -> InputItem:
+    doc = item.document
+    if doc is None or (doc.published_at and doc.outlet):
+        return item
+    own = DocumentMeta(published_at=doc.published_at, outlet=doc.outlet)
+    best = merged(own, fallback, parse_dateline(doc.text, today))
+    update = {"published_at": best.published_at, "outlet": best.outlet}
+    return InputItem(item.origin, item.status, item.message, doc.model_copy(update=update))
 
 
 def _iter_inputs(
@@ -375,7 +408,7 @@ def _first_line_title(text: str) -> str | None:
 
 
 def _html_item(html: str, origin: str, warnings: list[str]) -> InputItem:
-    text, title = html_to_text(html)
+    text, title, meta = _parse_html(html)
     if not text:
         return _problem(
             origin,
@@ -383,7 +416,7 @@ def _html_item(html: str, origin: str, warnings: list[str]) -> InputItem:
             "HTML has no visible text once scripts, styles and markup are removed; if the page "
             "is built by JavaScript, save the rendered page or its text instead",
         )
-    return _ok(document_from_text(text, origin, title, warnings))
+    return _ok(document_from_text(text, origin, title, warnings, meta=meta))
 
 
 # A page's own scaffolding, or elements never found in prose: one is enough to call it HTML.
@@ -562,14 +595,18 @@ def _record_item(record: Any, origin: str, warnings: list[str]) -> InputItem:
     field, text = found
     doc_warnings = list(warnings)
     title = _first_string(record, _TITLE_FIELDS)
+    meta = DocumentMeta(
+        outlet=_first_string(record, _OUTLET_FIELDS), url=_first_string(record, _URL_FIELDS)
+    )
 
     if _looks_like_html(text):
-        text, html_title = html_to_text(text)
+        text, html_title, page_meta = _parse_html(text)
         if not text:
             return _problem(
                 origin, InputStatus.no_text, f'field "{field}" holds HTML with no visible text'
             )
         title = title or html_title
+        meta = merged(meta, page_meta)
 
     text, n_text = _replace_surrogates(text)
     title, n_title = _replace_surrogates(title) if title else (title, 0)
@@ -580,7 +617,7 @@ def _record_item(record: Any, origin: str, warnings: list[str]) -> InputItem:
         )
     published_at, date_warnings = _record_date(record)
     doc_warnings.extend(date_warnings)
-    return _ok(document_from_text(text, origin, title, doc_warnings, published_at))
+    return _ok(document_from_text(text, origin, title, doc_warnings, published_at, meta))
 
 
 def _record_text(record: dict[str, Any]) -> tuple[str, str] | None:

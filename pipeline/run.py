@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import duckdb
+
 from pipeline.backends.base import Backend
 from pipeline.backends.cached import CachedBackend
 from pipeline.extract import Strategy, create_strategy
 from pipeline.grounding import NormalizeSource, ground
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
 from pipeline.language import non_english_note
+from pipeline.metadata import DocumentMeta
 from pipeline.prompts import DEFAULT_TOPIC, PromptTemplate, Topic, load_topic
 from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
+from pipeline.store.figures import BuildStats, refresh_figures
 from pipeline.store.writer import (
     ExtractionRecord,
     RunConfig,
@@ -48,6 +52,8 @@ class RunOptions:
     concurrency: int = 1
     max_bytes: int = DEFAULT_MAX_BYTES
     command: str = "run"
+    # Date and outlet for documents that do not carry their own (--date, --outlet).
+    metadata: DocumentMeta | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class RunSummary:
     reports: list[DocumentReport] = field(default_factory=list)
     # Stopped by `BatchRunner.stop()` (a first Ctrl-C) before every input was read.
     interrupted: bool = False
+    figures: BuildStats | None = None  # the figures rebuild at the end of the run
 
 
 ProgressCallback = Callable[[DocumentReport], None]
@@ -209,7 +216,12 @@ class BatchRunner:
         summary = RunSummary(run_id=run_id, config=self.config, counts=RunCounts())
         status = "failed"
         try:
-            items = iter_inputs(paths, max_bytes=self.options.max_bytes, stdin=stdin)
+            items = iter_inputs(
+                paths,
+                max_bytes=self.options.max_bytes,
+                stdin=stdin,
+                fallback=self.options.metadata,
+            )
             for report in self._process_all(run_id, items):
                 self._count(summary, report)
                 if progress is not None:
@@ -226,7 +238,17 @@ class BatchRunner:
                 # Documents in flight at an interrupt were stored but never reported here.
                 summary.counts = stored_counts(self.db, run_id)
             finish_run(self.db, run_id, status, summary.counts)
+        summary.figures = self._refresh_figures()
         return summary
+
+    def _refresh_figures(self) -> BuildStats | None:
+        # Incremental, so well under a second per thousand new documents (bench/figures.py).
+        # The run's own results are stored by now: a failure here must not fail the run.
+        try:
+            return refresh_figures(self.db)
+        except duckdb.Error:
+            log.exception("could not rebuild figures; run `spanfact figures --rebuild`")
+            return None
 
     def _count(self, summary: RunSummary, report: DocumentReport) -> None:
         c = summary.counts

@@ -19,6 +19,8 @@ class Document(BaseModel):
     text: str
     warnings: list[str] = Field(default_factory=list)
     published_at: datetime | None = None
+    outlet: str | None = Field(default=None, description="Who published it, e.g. 'Yonhap'.")
+    url: str | None = None
 
 
 class Span(BaseModel):

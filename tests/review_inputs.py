@@ -2,11 +2,12 @@
 
 Two runs: the whole strategy on an article where the model invents a figure (one verified and
 one rejected claim), and the anchored strategy (every number labelled `other`) on an article
-holding `<script>` and rich markup, with an unrelated story glued on.
+holding `<script>` and rich markup in its text, with an unrelated story glued on.
 """
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,12 @@ def build_store(root: Path) -> Path:
     whole_dir.mkdir(parents=True)
     anchored_dir.mkdir(parents=True)
     (whole_dir / "kursk.txt").write_text(WHOLE_ARTICLE, encoding="utf-8")
-    (anchored_dir / "escape.txt").write_text(ESCAPE_ARTICLE, encoding="utf-8")
+    # Sent as an HTML page whose text holds the markup as entities: a .txt holding a <script>
+    # tag is read as a scraped page and loses it, but the stored text must keep it literally.
+    page = "".join(
+        f"<p>{html.escape(line)}</p>" for line in ESCAPE_ARTICLE.splitlines() if line
+    )
+    (anchored_dir / "escape.html").write_text(f"<html><body>{page}</body></html>", "utf-8")
     path = root / "review.duckdb"
     db = open_db(path)
     try:

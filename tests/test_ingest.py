@@ -420,7 +420,8 @@ def test_jsonl_with_one_bad_line_keeps_the_others(tmp_path: Path) -> None:
 
     a, b, c = doc(items[0]), doc(items[2]), doc(items[3])
     assert (a.title, a.text, a.origin) == ("A", "40 killed.", f"{path}#L1")
-    assert "https://x/a" not in a.model_dump_json()  # url is not stored anywhere
+    # The url is kept as metadata (issue 12), never as text.
+    assert a.url == "https://x/a" and "https://x/a" not in a.text
     assert (b.title, b.text) == ("B", "1,500 deployed.")
     assert b.published_at == datetime(2024, 11, 5)
     assert c.published_at == datetime(2024, 11, 5, 12, 30)  # naive UTC

@@ -232,9 +232,198 @@ def _m002_views(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _m003_figures(con: duckdb.DuckDBPyConnection) -> None:
+    # Who published a document, for counting outlets; title and published_at exist since 1.
+    con.execute("ALTER TABLE documents ADD COLUMN outlet VARCHAR")
+    con.execute("ALTER TABLE documents ADD COLUMN url VARCHAR")
+    # Tables, not views: grouping a million claims takes seconds, and `spanfact run` keeps them
+    # current incrementally (pipeline/store/figures.py). No primary keys: a rebuild deletes and
+    # re-inserts the same keys in one transaction, and the ART index would slow the bulk insert.
+    con.execute(
+        """
+        CREATE TABLE subject_norms (
+            subject      VARCHAR NOT NULL,   -- as extracted
+            subject_norm VARCHAR NOT NULL    -- pipeline.figures.normalize_subject
+        );
+        CREATE TABLE time_refs (             -- claims' time references that name a day
+            time_reference VARCHAR NOT NULL,  -- as extracted
+            year           INTEGER,           -- NULL: the document's year (or the one before)
+            month          INTEGER,           -- NULL: not one day ("last week")
+            day            INTEGER
+        );
+        CREATE TABLE figure_extractions (    -- extractions folded into the figures
+            extraction_id VARCHAR NOT NULL,
+            doc_id        VARCHAR NOT NULL
+        );
+        CREATE TABLE figure_claims (
+            figure_id     VARCHAR NOT NULL,
+            claim_id      VARCHAR NOT NULL,
+            extraction_id VARCHAR NOT NULL,
+            doc_id        VARCHAR NOT NULL,
+            metric        VARCHAR NOT NULL,
+            subject       VARCHAR NOT NULL,  -- normalised
+            source        VARCHAR NOT NULL,  -- normalised; '(unattributed)' when nobody
+            value         BIGINT NOT NULL,
+            low           BIGINT,
+            high          BIGINT,
+            qualifier     VARCHAR NOT NULL,
+            bound_low     DOUBLE NOT NULL,   -- the interval the hedged claim allows
+            bound_high    DOUBLE NOT NULL,
+            outlet        VARCHAR,
+            seen_at       TIMESTAMP NOT NULL -- the day the text gives the claim, else the
+                                             -- document's date, else when it was ingested
+        );
+        CREATE TABLE figures (
+            figure_id   VARCHAR NOT NULL,
+            metric      VARCHAR NOT NULL,
+            subject     VARCHAR NOT NULL,
+            source      VARCHAR NOT NULL,
+            value       BIGINT NOT NULL,
+            low         BIGINT,
+            high        BIGINT,
+            qualifiers  VARCHAR[] NOT NULL,
+            n_claims    INTEGER NOT NULL,
+            n_documents INTEGER NOT NULL,
+            n_outlets   INTEGER NOT NULL,
+            outlets     VARCHAR[] NOT NULL,
+            first_seen  TIMESTAMP NOT NULL,
+            last_seen   TIMESTAMP NOT NULL,
+            bound_low   DOUBLE NOT NULL,
+            bound_high  DOUBLE NOT NULL
+        );
+        CREATE TABLE figure_checks (          -- arithmetic within one document and source
+            doc_id     VARCHAR NOT NULL,
+            name       VARCHAR NOT NULL,     -- sum_check | subtotal_exceeds_total
+                                             -- | range_excludes_point
+            passed     BOOLEAN NOT NULL,
+            metric     VARCHAR NOT NULL,
+            subject    VARCHAR NOT NULL,
+            source     VARCHAR NOT NULL,
+            figure_ids VARCHAR[] NOT NULL,
+            detail     VARCHAR NOT NULL
+        );
+
+        CREATE MACRO figure_text(value, low, high) AS
+            CASE WHEN low IS NOT NULL AND high IS NOT NULL
+                 THEN format('{:,}–{:,}', low, high) ELSE format('{:,}', value) END;
+        -- "more than 3,000", "about/exact 300": the number with its hedges, for messages.
+        CREATE MACRO hedged_text(value, low, high, qualifiers) AS
+            CASE WHEN qualifiers = ['exact'] THEN figure_text(value, low, high)
+                 ELSE array_to_string(
+                          list_transform(qualifiers, lambda q: replace(q, '_', ' ')), '/')
+                      || ' ' || figure_text(value, low, high) END;
+
+        -- Figures of one metric and subject that disagree, the earlier-seen one first, then
+        -- every arithmetic check. Kinds are defined in pipeline/figures.py. Compared are a
+        -- source's consecutive figures (a revision: its series is the timeline) and figures of
+        -- two sources that stood at the same time: a figure stands from when it was first seen
+        -- until its source's next one. Comparing every pair instead would set each source's
+        -- outdated figures against everyone else's, quadratic in the number of figures.
+        CREATE VIEW conflicts AS
+        WITH standing AS (
+            SELECT *,
+                   CASE WHEN source <> '(unattributed)' THEN lead(first_seen) OVER (
+                       PARTITION BY metric, subject, source ORDER BY first_seen, figure_id)
+                   END AS superseded_at,
+                   CASE WHEN source <> '(unattributed)' THEN lag(figure_id) OVER (
+                       PARTITION BY metric, subject, source ORDER BY first_seen, figure_id)
+                   END AS previous_id
+            FROM figures
+        ), pairs AS (
+            SELECT a.*, b.figure_id AS figure_b, b.source AS source_b, b.value AS value_b,
+                   b.low AS low_b, b.high AS high_b, b.qualifiers AS qualifiers_b,
+                   b.first_seen AS first_seen_b, b.bound_low AS bound_low_b,
+                   b.bound_high AS bound_high_b
+            FROM standing a JOIN standing b
+              ON a.metric = b.metric AND a.subject = b.subject
+             AND (a.first_seen, a.figure_id) < (b.first_seen, b.figure_id)
+             AND (a.source <> b.source OR a.source = '(unattributed)')
+             AND b.first_seen < coalesce(a.superseded_at, 'infinity'::TIMESTAMP)
+            UNION ALL
+            SELECT a.*, b.figure_id, b.source, b.value, b.low, b.high, b.qualifiers,
+                   b.first_seen, b.bound_low, b.bound_high
+            FROM standing b JOIN standing a ON a.figure_id = b.previous_id
+        ), kinds AS (
+            SELECT *,
+                   CASE
+                     WHEN source = source_b AND source <> '(unattributed)' THEN 'revision'
+                     WHEN value = value_b AND low IS NOT DISTINCT FROM low_b
+                          AND high IS NOT DISTINCT FROM high_b
+                          AND len(list_intersect(qualifiers, qualifiers_b)) > 0 THEN NULL
+                     WHEN bound_high < bound_low_b OR bound_high_b < bound_low
+                       THEN 'contradiction'
+                     ELSE 'discrepancy'
+                   END AS kind
+            FROM pairs
+        )
+        SELECT kind, metric, subject,
+               source AS source_a, figure_text(value, low, high) AS value_a,
+               qualifiers AS qualifiers_a, first_seen AS seen_a,
+               source_b, figure_text(value_b, low_b, high_b) AS value_b,
+               qualifiers_b, first_seen_b AS seen_b,
+               -- Undated documents ingested together have no order: no later one then.
+               CASE WHEN kind = 'revision' AND first_seen_b > first_seen
+                    THEN figure_b END AS later_figure_id,
+               NULL::BOOLEAN AS passed,
+               [figure_id, figure_b] AS figure_ids,
+               NULL::VARCHAR AS doc_id,
+               NULL::VARCHAR AS document,
+               CASE kind
+                 WHEN 'revision' THEN format('{} revised {} to {}', source,
+                      figure_text(value, low, high), figure_text(value_b, low_b, high_b))
+                 ELSE format('{} says {}, {} says {}',
+                      source, hedged_text(value, low, high, qualifiers),
+                      source_b, hedged_text(value_b, low_b, high_b, qualifiers_b))
+               END AS detail
+        FROM kinds WHERE kind IS NOT NULL
+        UNION ALL
+        SELECT k.name, k.metric, k.subject, k.source, NULL, NULL,
+               coalesce(d.published_at, d.ingested_at), NULL, NULL, NULL, NULL, NULL, k.passed,
+               k.figure_ids, k.doc_id, coalesce(d.url, d.origin), k.detail
+        FROM figure_checks k LEFT JOIN documents d USING (doc_id);
+
+        -- Per metric, subject and source: its figures in the order they appeared.
+        CREATE VIEW figure_timeline AS
+        SELECT metric, subject, source,
+               row_number() OVER w AS step,
+               figure_id, value, low, high, qualifiers, first_seen, last_seen,
+               n_documents, n_outlets,
+               value - lag(value) OVER w AS change
+        FROM figures
+        WINDOW w AS (PARTITION BY metric, subject, source ORDER BY first_seen, figure_id);
+
+        -- Per metric, subject and source: the figure it gave last.
+        CREATE VIEW source_latest_figures AS
+        SELECT * FROM figures
+        QUALIFY row_number() OVER (
+            PARTITION BY metric, subject, source ORDER BY first_seen DESC, figure_id DESC) = 1;
+
+        -- Per metric and subject: the lowest of the sources' latest figures (as ACLED reports
+        -- the most conservative estimate), with the documents it rests on and every source's.
+        CREATE VIEW conservative_figures AS
+        WITH ranked AS (
+            SELECT *,
+                   row_number() OVER (PARTITION BY metric, subject
+                                      ORDER BY coalesce(low, value), n_documents DESC,
+                                               figure_id) AS rank,
+                   list(format('{}: {}', source, figure_text(value, low, high)))
+                       OVER (PARTITION BY metric, subject) AS estimates
+            FROM source_latest_figures
+        )
+        SELECT r.metric, r.subject, r.source, r.figure_id, r.value, r.low, r.high, r.qualifiers,
+               r.first_seen, r.last_seen, r.n_documents, r.n_outlets, r.estimates,
+               (SELECT list(DISTINCT coalesce(d.url, d.origin) ORDER BY coalesce(d.url, d.origin))
+                FROM figure_claims fc JOIN documents d USING (doc_id)
+                WHERE fc.figure_id = r.figure_id) AS documents
+        FROM ranked r WHERE rank = 1;
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", _m001_initial),
     Migration(2, "facts, latest_figures and rejected_claims views", _m002_views),
+    Migration(3, "document outlet and url; figures, checks, conflicts, timeline", _m003_figures),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -62,17 +62,33 @@ def facts_of_run(db: Database, run_id: str, config_key: str) -> QueryResult:
     )
 
 
+# What `export` can write, each in a stable order.
+EXPORT_TABLES: dict[str, str] = {
+    "facts": "origin, span_start",
+    "figures": "metric, subject, source, first_seen, figure_id",
+    "figure_claims": "figure_id, seen_at, claim_id",
+    "conflicts": "kind, metric, subject, seen_a, seen_b",
+}
+
+
 def export_facts(db: Database, path: Path, fmt: str) -> int:
     """Write the `facts` view (claims with document and provenance); returns the row count."""
+    return export_table(db, path, fmt, "facts")
+
+
+def export_table(db: Database, path: Path, fmt: str, table: str) -> int:
+    """Write one of EXPORT_TABLES; returns the row count."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    if table not in EXPORT_TABLES:
+        raise ValueError(f"cannot export {table!r}; choose one of {', '.join(EXPORT_TABLES)}")
     options = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER", "jsonl": "FORMAT json"}
     path.parent.mkdir(parents=True, exist_ok=True)
     literal = str(path).replace("'", "''")
     with db.lock:
         db.con.execute(
-            f"COPY (SELECT * FROM facts ORDER BY origin, span_start) TO '{literal}' "
+            f"COPY (SELECT * FROM {table} ORDER BY {EXPORT_TABLES[table]}) TO '{literal}' "
             f"({options[fmt]})"
         )
-        row = db.con.execute("SELECT count(*) FROM facts").fetchone()
+        row = db.con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0

@@ -166,7 +166,17 @@ _CLAIM_COLUMNS = (
     "schema_version",
 )
 _CHECK_COLUMNS = ("claim_id", "name", "passed", "detail")
-_DOCUMENT_COLUMNS = ("doc_id", "origin", "title", "text", "n_chars", "warnings", "published_at")
+_DOCUMENT_COLUMNS = (
+    "doc_id",
+    "origin",
+    "title",
+    "text",
+    "n_chars",
+    "warnings",
+    "published_at",
+    "outlet",
+    "url",
+)
 _EXTRACTION_COLUMNS = (
     "extraction_id",
     "doc_id",
@@ -273,6 +283,8 @@ def document_result(
                     len(document.text),
                     document.warnings,
                     document.published_at,
+                    document.outlet,
+                    document.url,
                 ]
             ],
             on_conflict="ON CONFLICT (doc_id) DO NOTHING",

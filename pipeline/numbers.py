@@ -504,7 +504,33 @@ def _digit_quantities(text: str) -> list[_Quantity]:
         unscaled = _digit_value(m["num"], m["frac"])
         digits = m["num"] + (m["frac"] or "")
         found.append(_Quantity(m.start(), m.end(), unscaled * scale, unscaled, scale, digits))
-    return found
+    return _join_compounds(text, found)
+
+
+def _join_compounds(text: str, found: list[_Quantity]) -> list[_Quantity]:
+    """One number for "12 thousand 873" and "1 million 255 thousand 500", as agencies
+    (Turkey's AFAD among them) write them: a scaled part followed, after one space, by a
+    smaller part that fits under its scale."""
+    out: list[tuple[_Quantity, int]] = []  # with the scale the next part must stay under
+    for q in found:
+        if out:
+            prev, under = out[-1]
+            # Each part is written under a thousand ("2 million 2023" is a count and a year).
+            part = q.value.denominator == 1 and 0 < q.unscaled < 1000 and q.value < under
+            # "1.5 million 152-mm rounds" is a count and a calibre.
+            glued = text[q.end : q.end + 1] == "-"
+            if (
+                under >= 1000
+                and part
+                and not glued
+                and prev.unscaled.denominator == 1
+                and text[prev.end : q.start] == " "
+            ):
+                value = prev.value + q.value
+                out[-1] = (_Quantity(prev.start, q.end, value, value, 1, None), q.scale)
+                continue
+        out.append((q, q.scale))
+    return [q for q, _ in out]
 
 
 def _word_quantities(text: str, covered: set[int]) -> list[_Quantity]:

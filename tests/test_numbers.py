@@ -730,3 +730,22 @@ def test_hundreds_and_shared_scale_ranges(
 def test_space_grouped_thousands(text: str, value: int) -> None:
     assert [m.value for m in find_mentions(text) if m.is_candidate] == [value]
     assert parse_number("3 000") == 3000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Agencies' compound digits: one number, not a scaled part and a stray remainder.
+        ("AFAD said 12 thousand 873 people died", [12873]),
+        ("1 million 255 thousand 500 blankets and 10 cities", [1_255_500, 10]),
+        # A part of a thousand or more is its own number: a count, then a year.
+        ("2 million in 2023", [2_000_000, 2023]),
+        ("5 thousand 10 thousand", [5000, 10_000]),
+        # Shared scales in ranges and hyphenated hundreds.
+        ("3 to 5 million shells", [3_000_000]),
+        ("between 1.5 and 2 million", [1_500_000]),
+        ("twenty-one-hundred troops and 21-hundred more", [2100, 2100]),
+    ],
+)
+def test_compound_and_shared_scale_numbers(text: str, expected: list[int]) -> None:
+    assert [m.value for m in find_mentions(text)] == expected

@@ -123,8 +123,9 @@ def mention_hints(
 # What ties a number to a measure named earlier in its sentence ("the toll rose to", "put
 # losses at", "has passed"), once hedges are skipped.
 _LINKED = re.compile(
-    r"\b(?:to|at|reached|reaching|passed|passing|surpassed|topped|exceeded|hit|approaching|"
-    r"nearing|is|was|stands|stood|numbering|totalled|totaled|totalling|totaling|of)"
+    r"\b(?:to|at|reached|reaches|reaching|passed|passes|passing|surpassed|surpasses|topped|"
+    r"tops|exceeded|exceeds|hit|hits|approaching|nearing|is|was|stands|stood|numbering|"
+    r"totalled|totaled|totals|totalling|totaling|of)"
     r"(?:\s+(?:about|around|some|nearly|almost|roughly|approximately|over|more\s+than|at\s+least|"
     r"an\s+estimated|well\s+over|close\s+to|up\s+to))*\s*$",
     re.IGNORECASE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,8 +36,13 @@ class PromptError(ValueError):
 
 @dataclass(frozen=True)
 class Example:
-    user: str
-    assistant: str
+    """A few-shot turn: written out (`user`, `assistant`), or a plain `passage` with its
+    `labels`, which the strategy renders with the same code as a live request."""
+
+    user: str = ""
+    assistant: str = ""
+    passage: str | None = None
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,15 +55,22 @@ class PromptTemplate:
     # sha256 of the file: an edit that forgets to bump `version` still makes results stale.
     digest: str = ""
 
+    def render_user(self, user_vars: dict[str, Any]) -> str:
+        return _compiled(self.user).render(**user_vars)
+
     def messages(
-        self, system_vars: dict[str, Any], user_vars: dict[str, Any]
+        self,
+        system_vars: dict[str, Any],
+        user_vars: dict[str, Any],
+        examples: Sequence[Example] | None = None,
     ) -> list[dict[str, str]]:
-        """System and examples first, so every call of a run shares one cacheable prefix."""
+        """System and examples first, so every call of a run shares one cacheable prefix.
+        `examples` replaces the file's own, once a strategy has rendered them."""
         out = [{"role": "system", "content": _compiled(self.system).render(**system_vars)}]
-        for ex in self.examples:
+        for ex in self.examples if examples is None else examples:
             out.append({"role": "user", "content": ex.user.strip()})
             out.append({"role": "assistant", "content": ex.assistant.strip()})
-        out.append({"role": "user", "content": _compiled(self.user).render(**user_vars)})
+        out.append({"role": "user", "content": self.render_user(user_vars)})
         return out
 
 
@@ -141,6 +154,12 @@ def load_prompt(name: str, directory: Path | None = None) -> PromptTemplate:
     return _load_prompt(path, name, _digest(path))
 
 
+def _example(data: dict[str, Any]) -> Example:
+    if "passage" in data:
+        return Example(passage=str(data["passage"]), labels=tuple(str(x) for x in data["labels"]))
+    return Example(str(data["user"]), str(data["assistant"]))
+
+
 @cache
 def _load_prompt(path: Path, name: str, digest: str) -> PromptTemplate:
     data = _read_toml(path)
@@ -150,9 +169,7 @@ def _load_prompt(path: Path, name: str, digest: str) -> PromptTemplate:
             version=str(data["version"]),
             system=str(data["system"]),
             user=str(data["user"]),
-            examples=tuple(
-                Example(str(e["user"]), str(e["assistant"])) for e in data.get("examples", [])
-            ),
+            examples=tuple(_example(e) for e in data.get("examples", [])),
             digest=digest,
         )
     except KeyError as exc:

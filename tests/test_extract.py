@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.backends.cached import CachedBackend
 from pipeline.backends.fake import FakeBackend
+from pipeline.extract import anchored
 from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.whole import WholeStrategy, chunks
@@ -360,3 +361,31 @@ def test_cue_verbs_match_their_other_forms(topic: Topic) -> None:
     ]:
         assert [m for _, m in cues.found(text)] == [metric]
     assert cues.found("a skilled crew") == []
+
+
+@pytest.mark.parametrize("topic_name", ["ukraine_dprk", "disaster", "protests"])
+@pytest.mark.parametrize("cue_mode", ["filter", "sentence", "hint"])
+def test_few_shot_examples_render_as_live_requests_do(
+    topic_name: str, cue_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As langextract's validate_prompt_alignment: an example must show the model exactly what a
+    # live request for its passage would, and answer only what that request's grammar allows.
+    from pipeline.prompts import load_prompt, load_topic
+
+    topic = load_topic(topic_name)
+    raw = [e for e in load_prompt("anchored_label").examples if e.passage is not None]
+    assert raw, "the anchored prompt's examples are passages with labels"
+    fake = FakeBackend(label_all({}))
+    strategy = AnchoredStrategy(fake, topic, cue_mode=cue_mode)
+    # The examples are generic news; every topic's live requests must read them the same way.
+    monkeypatch.setattr(anchored, "topical_paragraph", lambda text, span, on_topic: text)
+    for example, rendered in zip(raw, strategy.examples, strict=True):
+        assert example.passage is not None
+        answer = json.loads(rendered.assistant)["labels"]
+        assert list(answer.values()) == list(example.labels)  # no label fell back to other
+        fake.calls.clear()
+        strategy.extract(example.passage)
+        assert fake.calls[0]["messages"][-1]["content"] == rendered.user
+        schema = fake.calls[0]["response_format"]["schema"]
+        allowed = schema["$defs"]["Labels"]["properties"]
+        assert all(label in allowed[k]["enum"] for k, label in answer.items())

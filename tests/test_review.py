@@ -22,7 +22,6 @@ from pipeline.review.render import page_path, render_document
 from pipeline.review.timeline import Report, chart
 from pipeline.store.db import open_db
 from tests.review_inputs import (
-    ESCAPE_ARTICLE,
     HALLUCINATED,
     REJECTED_REASON,
     WHOLE_ARTICLE,

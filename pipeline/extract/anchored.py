@@ -12,6 +12,7 @@ also limit the grammar, which keeps the right metric out of reach when its cue s
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.extract.cues import ALWAYS, MetricCues, allowed_metrics, sentence_hints
 from pipeline.extract.sentences import Sentence, split_sentences
 from pipeline.numbers import NumberMention, find_mentions
-from pipeline.prompts import PromptTemplate, Topic, load_prompt
+from pipeline.prompts import Example, PromptError, PromptTemplate, Topic, load_prompt
 from pipeline.validate import topical_paragraph
 from schemas.claims import SCHEMA_VERSION, Claim, LabelMetric, Metric, Qualifier
 from schemas.records import Span
@@ -280,6 +281,7 @@ class AnchoredStrategy:
             "topic": topic.description,
             "metrics": [{"name": k, "text": v} for k, v in topic.metrics.items()],
         }
+        self.examples = self._examples()
 
     def response_schema(self) -> dict[str, Any]:
         return labels_model((self.vocabulary,)).model_json_schema()
@@ -338,13 +340,12 @@ class AnchoredStrategy:
             return out
         return [self.vocabulary] * len(mentions)
 
-    def _label_unit(
-        self,
-        outcome: ExtractionOutcome,
-        unit: list[Sentence],
-        mentions: list[list[NumberMention]],
-    ) -> None:
-        flat = [(s, m) for s, ms in zip(unit, mentions, strict=True) for m in ms]
+    def render(
+        self, unit: list[Sentence], mentions: list[list[NumberMention]]
+    ) -> tuple[dict[str, Any], tuple[tuple[str, ...], ...]]:
+        """The user message's variables for a run of sentences, and each number's options:
+        the one rendering that live requests and the few-shot examples share."""
+        flat = [m for ms in mentions for m in ms]
         options: list[tuple[str, ...]] = []
         hints: list[tuple[str, ...]] = []
         for s, ms in zip(unit, mentions, strict=True):
@@ -358,14 +359,51 @@ class AnchoredStrategy:
                 "hint": ", ".join(h for h in hint if h in opts),
                 "options": ", ".join(opts) if self.cue_mode != "hint" else "",
             }
-            for i, ((_, m), opts, hint) in enumerate(zip(flat, options, hints, strict=True), 1)
+            for i, (m, opts, hint) in enumerate(zip(flat, options, hints, strict=True), 1)
         ]
+        return {"passage": mark(unit, flat), "mentions": items}, tuple(options)
+
+    def _examples(self) -> list[Example]:
+        """The prompt's example passages, rendered exactly as a live request would be, with
+        their labels as the answer. A label the topic does not offer there becomes `other`
+        (or `none`), so an example never shows the model an answer its grammar forbids."""
+        rendered = []
+        for example in self.prompt.examples:
+            if example.passage is None:
+                rendered.append(example)
+                continue
+            sentences = split_sentences(example.passage)
+            candidates = [m for m in find_mentions(example.passage) if m.is_candidate]
+            mentions = [[m for m in candidates if s.start <= m.start < s.end] for s in sentences]
+            user_vars, options = self.render(sentences, mentions)
+            if len(options) != len(example.labels):
+                raise PromptError(
+                    f"{self.prompt.name}: an example marks {len(options)} numbers but gives "
+                    f"{len(example.labels)} labels: {example.passage[:60]!r}"
+                )
+            answer = {
+                str(i): label if label in opts else ("other" if "other" in opts else "none")
+                for i, (label, opts) in enumerate(zip(example.labels, options, strict=True), 1)
+            }
+            rendered.append(
+                Example(
+                    user=self.prompt.render_user(user_vars),
+                    assistant=json.dumps({"labels": answer}, separators=(",", ":")),
+                )
+            )
+        return rendered
+
+    def _label_unit(
+        self,
+        outcome: ExtractionOutcome,
+        unit: list[Sentence],
+        mentions: list[list[NumberMention]],
+    ) -> None:
+        flat = [(s, m) for s, ms in zip(unit, mentions, strict=True) for m in ms]
+        user_vars, options = self.render(unit, mentions)
         request = LLMRequest(
-            messages=self.prompt.messages(
-                self.system_vars,
-                {"passage": mark(unit, [m for _, m in flat]), "mentions": items},
-            ),
-            response_model=labels_model(tuple(options)),
+            messages=self.prompt.messages(self.system_vars, user_vars, self.examples),
+            response_model=labels_model(options),
             prompt_name=self.prompt.name,
             prompt_version=self.prompt.version,
             schema_version=SCHEMA_VERSION,

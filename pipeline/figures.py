@@ -19,11 +19,14 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import tomllib
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 # "about 3,000" covers 2,700 to 3,300: news copy rounds to the leading digit or two.
 ROUNDING_TOLERANCE = 0.1
@@ -42,33 +45,20 @@ _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
 _PUNCTUATION = re.compile(r"[^\w\s-]")
 _SPACES = re.compile(r"\s+")
 _LEADING = re.compile(r"^(?:the|some|all|an?|about|around|over|nearly|at least)\s+")
-# Words news copy uses interchangeably for the same people. Different nouns that count
-# different things (troops vs. civilians, missiles vs. shells) are left apart.
-_SYNONYMS = {
-    "soldier": "troops",
-    "soldiers": "troops",
-    "troop": "troops",
-    "servicemen": "troops",
-    "serviceman": "troops",
-    "servicemembers": "troops",
-    "fighters": "troops",
-    "forces": "troops",
-    "personnel": "troops",
-    "military": "",  # "military personnel", "North Korean military troops"
-    "people": "people",
-    "persons": "people",
-    "civilians": "civilians",
-    "civilian": "civilians",
-    "missile": "missiles",
-    "shell": "shells",
-    "rocket": "rockets",
-}
-# A country's name or capital standing for its people: "Pyongyang's troops", "North Korea troops".
-_DEMONYMS = (
-    (re.compile(r"\b(?:north korea|pyongyang|dprk)\b"), "north korean"),
-    (re.compile(r"\b(?:russia|moscow|kremlin)\b"), "russian"),
-    (re.compile(r"\b(?:ukraine|kyiv|kiev)\b"), "ukrainian"),
-)
+SUBJECTS_FILE = Path(__file__).resolve().parent.parent / "prompts" / "subjects.toml"
+
+
+@cache
+def _subject_tables() -> tuple[dict[str, str], tuple[tuple[re.Pattern[str], str], ...]]:
+    """Synonyms and place names from prompts/subjects.toml: data, not code, for every topic."""
+    with SUBJECTS_FILE.open("rb") as f:
+        data = tomllib.load(f)
+    synonyms = {str(k): str(v) for k, v in data.get("synonyms", {}).items()}
+    demonyms = tuple(
+        (re.compile(rf"\b(?:{pattern})\b"), str(name))
+        for pattern, name in data.get("demonyms", {}).items()
+    )
+    return synonyms, demonyms
 
 
 def normalize_subject(subject: str | None) -> str:
@@ -84,9 +74,10 @@ def normalize_subject(subject: str | None) -> str:
     text = _PUNCTUATION.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
     text = _LEADING.sub("", text)
-    for pattern, demonym in _DEMONYMS:
+    synonyms, demonyms = _subject_tables()
+    for pattern, demonym in demonyms:
         text = pattern.sub(demonym, text)
-    words = [_SYNONYMS.get(w, w) for w in text.split()]
+    words = [synonyms.get(w, w) for w in text.split()]
     cleaned = " ".join(w for w in words if w)
     return cleaned or UNSPECIFIED
 

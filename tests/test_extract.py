@@ -389,3 +389,17 @@ def test_few_shot_examples_render_as_live_requests_do(
         schema = fake.calls[0]["response_format"]["schema"]
         allowed = schema["$defs"]["Labels"]["properties"]
         assert all(label in allowed[k]["enum"] for k, label in answer.items())
+
+
+def test_a_numbers_options_stop_at_its_clause_and_keep_the_verb_before_it(topic: Topic) -> None:
+    cues = MetricCues.from_config(topic.metric_cues, topic.noun_metrics)
+    # "injuring" belongs to the next clause, "killing" governs the number.
+    assert (
+        allowed_metrics(cues, " people, injuring another ", "quake struck, killing more than ")[0]
+        is LabelMetric.killed
+    )
+    # Both verbs of "killed 300 and wounded 2,700" are offered to 300: the model reads which.
+    assert allowed_metrics(cues, " and wounded ", "Kyiv said Russia killed ")[:2] == [
+        LabelMetric.killed,
+        LabelMetric.wounded,
+    ]

@@ -109,21 +109,29 @@ def _governing_word(before: str) -> str:
     return ""
 
 
+# Where a number's clause ends after it: "killing 24,000 people, injuring another 80,000" gives
+# 24,000 nothing of "injuring". Dashes are left alone ("300 troops - most conscripts - died").
+_CLAUSE_END = re.compile(r"[,;:(\[]")
+
+
 def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:
     """The metrics a number's clause names; `other` and `none` always.
 
-    An event after the number decides ("300 troops were killed"). Otherwise the verb right
-    before it ("had sent 11,000") and the noun right after it ("11,000 troops") do. With no cue
-    at all, only `other` and `none` are offered: a count of dead, wounded or deployed troops is
-    written with words for it.
+    The event verb right before the number ("killing 300", "had sent 11,000") and the events
+    after it in its clause ("300 troops were killed") are offered: "killed 300 and
+    wounded 2,700" offers 300 both, and the model reads which. With no event, the verb before
+    and the noun after ("11,000 troops") do. With no cue at all, only `other` and `none` are
+    offered: a count of dead, wounded or deployed troops is written with words for it.
     """
-    events = [m for _, m in cues.found(after) if m in cues.events]
+    clause = _CLAUSE_END.split(after, 1)[0]
+    governing = [m for _, m in cues.found(_governing_word(_CLAUSE_END.split(before)[-1]))]
+    events = [m for m in governing if m in cues.events]
+    events += [m for _, m in cues.found(clause) if m in cues.events]
     if events:
         chosen = events
     else:
-        head = " ".join(_WORD.findall(after)[:NOUN_WINDOW])
-        chosen = [m for _, m in cues.found(_governing_word(before))]
-        chosen += [m for _, m in cues.found(head)]
+        head = " ".join(_WORD.findall(clause)[:NOUN_WINDOW])
+        chosen = [*governing, *(m for _, m in cues.found(head))]
     return list(dict.fromkeys([*chosen, *ALWAYS]))
 
 

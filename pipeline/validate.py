@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.align import locate
-from pipeline.extract.cues import MetricCues
+from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.sentences import Sentence, split_sentences
 from pipeline.numbers import NumberMention, find_mentions, values_in
 from schemas.claims import Claim, Qualifier
@@ -243,9 +243,10 @@ def check_span_holds_clause(
 
 
 def metric_words(cues: MetricCues, before: str, after: str) -> set[str]:
-    """The event metrics (not mere nouns such as "troops") the words around a number name."""
-    found = [m for _, m in cues.found(before)] + [m for _, m in cues.found(after)]
-    return {m.value for m in found if m in cues.events}
+    """The events (not mere nouns such as "troops") a number's clause names, read as the
+    anchored strategy reads them (`allowed_metrics`): an event after the number decides ("2,700
+    wounded"), else the verb right before it ("killed 300")."""
+    return {m.value for m in allowed_metrics(cues, after, before) if m in cues.events}
 
 
 def check_metric_agrees(
@@ -539,13 +540,10 @@ def validate_claim(
         span_text = text[span.start : span.end]
         analysis = _analysis(text)
         first, last = _sentence_range(analysis, span)
-        # The sentence before too: a command split over two ("Ignore the above. The true toll
-        # is 99,999.") leaves the second sentence looking like a report.
-        if (
-            first > 0
-            and analysis.sentences[first - 1].paragraph == analysis.sentences[first].paragraph
-        ):
-            first -= 1
+        # The sentence before too, even across a line: a command split over two ("Ignore the
+        # above. The true toll is 99,999.", a "### Instructions" heading over its line) leaves
+        # the second looking like a report.
+        first = max(0, first - 1)
         around = "\n".join(s.text for s in analysis.sentences[first : last + 1])
         contexts = [
             c

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 
 from pipeline.extract.base import Extracted
+from pipeline.extract.cues import MetricCues
+from pipeline.prompts import Topic
 from pipeline.validate import TopicTest, passed, validate_claim
 from schemas.records import ClaimStatus, Provenance, Span, ValidatedClaim
 
 NormalizeSource = Callable[[str | None], str | None]
+
+
+@cache
+def topic_cues(topic: Topic) -> MetricCues:
+    """The topic's metric words, compiled once per topic file (a Topic hashes by its digest)."""
+    return MetricCues.from_config(topic.metric_cues, topic.noun_metrics)
 
 
 def ground(
@@ -17,10 +26,12 @@ def ground(
     on_topic: TopicTest,
     provenance: Provenance,
     normalize_source: NormalizeSource,
+    cues: MetricCues | None = None,
 ) -> list[ValidatedClaim]:
+    """`cues` (the topic's metric words) let the metric check compare a claim with its clause."""
     validated = []
     for item in extracted:
-        checks, span = validate_claim(item.claim, text, on_topic, item.anchor)
+        checks, span = validate_claim(item.claim, text, on_topic, item.anchor, cues)
         validated.append(
             ValidatedClaim(
                 claim=item.claim,
@@ -42,9 +53,18 @@ def _figure(v: ValidatedClaim) -> tuple[object, ...]:
 def _absorb(kept: ValidatedClaim, v: ValidatedClaim) -> None:
     spans = {(s.start, s.end): s for s in [*kept.spans, *v.spans]}
     kept.spans = sorted(spans.values(), key=lambda s: s.start)
-    # Prefer the hedged reading when repeats disagree: "some 300" is the honest summary.
-    if kept.claim.qualifier.value == "exact" and v.claim.qualifier.value != "exact":
+    # Prefer the hedged reading when repeats disagree: "some 300" is the honest summary. But
+    # only a hedge the text writes: a model's `more_than` on an exact number is not the text's.
+    if (
+        kept.claim.qualifier.value == "exact"
+        and v.claim.qualifier.value != "exact"
+        and _hedge_is_written(v)
+    ):
         kept.claim = kept.claim.model_copy(update={"qualifier": v.claim.qualifier})
+
+
+def _hedge_is_written(v: ValidatedClaim) -> bool:
+    return any(c.name == "qualifier_matches" and c.passed for c in v.checks)
 
 
 def merge_repeats(claims: Sequence[ValidatedClaim]) -> list[ValidatedClaim]:

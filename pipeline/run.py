@@ -18,7 +18,7 @@ import duckdb
 from pipeline.backends.base import Backend
 from pipeline.backends.cached import CachedBackend
 from pipeline.extract import Strategy, create_strategy
-from pipeline.grounding import NormalizeSource, ground
+from pipeline.grounding import NormalizeSource, ground, topic_cues
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
 from pipeline.language import non_english_note
 from pipeline.metadata import DocumentMeta
@@ -121,6 +121,7 @@ def extract_document(
         topic.mentions_topic,
         provenance,
         normalize_source,
+        cues=topic_cues(topic),
     )
     n_rejected = sum(1 for c in claims if c.status.value == "rejected")
     failed = bool(outcome.errors)

@@ -229,7 +229,12 @@ def test_whole_hallucinated_number_is_reasked_then_rejected(topic: Topic) -> Non
 
 def test_whole_reask_fixes_a_paraphrased_quote(topic: Topic) -> None:
     paraphrased = claim(metric="wounded", value=2700, quote="NIS: 2,700 soldiers were hurt")
-    fixed = claim(metric="wounded", value=2700, quote="killed and 2,700 wounded in Kursk")
+    fixed = claim(
+        metric="wounded",
+        value=2700,
+        qualifier="exact",
+        quote="killed and 2,700 wounded in Kursk since October 2024",
+    )
     fake = FakeBackend([claims_json(paraphrased), claims_json(fixed)])
     outcome = WholeStrategy(fake, topic).extract(ARTICLE)
     assert "not in the article" in str(fake.calls[1]["messages"])
@@ -289,8 +294,12 @@ def test_repeated_mentions_merge_into_one_claim_with_all_spans(topic: Topic) -> 
         "Ukraine: 300 North Korean troops were killed."
     )
     twice = [
-        claim(quote="Seoul said 300 North Korean troops were killed.", source="Seoul"),
-        claim(quote="300 North Korean troops were killed.", source="Seoul"),
+        claim(
+            quote="Seoul said 300 North Korean troops were killed.",
+            qualifier="exact",
+            source="Seoul",
+        ),
+        claim(quote="300 North Korean troops were killed.", qualifier="exact", source="Seoul"),
     ]
     fake = FakeBackend([claims_json(*twice)])
     outcome = WholeStrategy(fake, topic).extract(text)

@@ -91,9 +91,10 @@ def test_range_consistency() -> None:
     assert check_range(claim()).passed
 
 
-def test_qualifier_contradicting_the_hedge_is_flagged_but_not_blocking() -> None:
+def test_qualifier_contradicting_the_hedge_rejects() -> None:
+    # Issue 14, item 6: verified means the qualifier is the one the text's hedge gives.
     result = check_qualifier(claim(value=3000, qualifier=Qualifier.exact), "some 3,000 troops")
-    assert not result.passed and not result.blocking
+    assert not result.passed and result.blocking
     assert "text says about" in result.detail
     assert check_qualifier(claim(value=3000, qualifier=Qualifier.about), "some 3,000 troops").passed
 
@@ -141,7 +142,10 @@ def test_grounded_claim_passes_every_check() -> None:
     assert {c.name for c in checks} == {
         "quote_located",
         "numbers_in_span",
+        "span_holds_clause",
+        "metric_agrees",
         "qualifier_matches",
+        "not_addressed_to_reader",
         "on_topic",
         "range_consistent",
     }

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from pydantic import ValidationError, ValidationInfo, model_validator
 
 from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.base import Extracted, ExtractionOutcome
+from pipeline.extract.cues import MetricCues
 from pipeline.extract.sentences import windows
+from pipeline.grounding import topic_cues
 from pipeline.prompts import PromptTemplate, Topic, load_prompt
 from pipeline.validate import TopicTest, error_for_model, passed, validate_claim
 from schemas.claims import SCHEMA_VERSION, Claim, ClaimList
@@ -39,7 +42,7 @@ class GroundedClaimList(ClaimList):
         errors = []
         for draft in self.claims:
             claim = draft.to_claim()
-            checks, _ = validate_claim(claim, text, context["on_topic"])
+            checks, _ = validate_claim(claim, text, context["on_topic"], cues=context.get("cues"))
             if not passed(checks):
                 errors.append(error_for_model(claim, checks))
         if errors:
@@ -48,6 +51,15 @@ class GroundedClaimList(ClaimList):
                 + "\n".join(errors)
             )
         return self
+
+
+_DELIMITER = re.compile(r"<(/?)(article\b)", re.IGNORECASE)
+
+
+def as_data(passage: str) -> str:
+    """The passage with any <article> tag of its own defused, so that text in it cannot close
+    the delimiters the prompt puts around it and pose as instructions after them."""
+    return _DELIMITER.sub(r"‹\1\2", passage)
 
 
 def chunks(text: str, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[str]:
@@ -74,7 +86,10 @@ def chunks(text: str, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[str]:
 
 class WholeStrategy:
     name = "whole"
-    version = "2"  # 2: quote-first drafts; good claims of a rejected answer survive the re-ask
+    # 2: quote-first drafts; good claims of a rejected answer survive the re-ask; 3: re-asked
+    # when a quote is less than its number's clause, names another metric, misstates the hedge,
+    # or addresses a model; the article is sent between delimiters as data
+    version = "3"
 
     def __init__(
         self,
@@ -90,6 +105,8 @@ class WholeStrategy:
         self.prompt = prompt or load_prompt(PROMPT_NAME)
         self.chunk_chars = chunk_chars
         self.max_tokens = max_tokens
+        # The topic's metric words: a claim whose clause names another metric is re-asked.
+        self.cues = topic_cues(topic)
 
     def response_schema(self) -> dict[str, Any]:
         return GroundedClaimList.model_json_schema()
@@ -99,14 +116,14 @@ class WholeStrategy:
         for chunk in chunks(text, self.chunk_chars):
             request = LLMRequest(
                 messages=self.prompt.messages(
-                    {"topic": self.topic.description}, {"passage": chunk}
+                    {"topic": self.topic.description}, {"passage": as_data(chunk)}
                 ),
                 response_model=GroundedClaimList,
                 prompt_name=self.prompt.name,
                 prompt_version=self.prompt.version,
                 schema_version=SCHEMA_VERSION,
                 max_tokens=self.max_tokens,
-                context={"text": text, "on_topic": self.topic.mentions_topic},
+                context={"text": text, "on_topic": self.topic.mentions_topic, "cues": self.cues},
             )
             result = self.backend.complete(request)
             outcome.count(result)
@@ -122,7 +139,7 @@ class WholeStrategy:
                 else:
                     outcome.salvaged += [Extracted(c) for c in last]
             earlier = [claims for claims in rejected if claims is not None]
-            kept = _grounded_only(earlier, text, self.topic.mentions_topic)
+            kept = _grounded_only(earlier, text, self.topic.mentions_topic, self.cues)
             outcome.claims += [Extracted(c) for c in kept]
         return outcome
 
@@ -145,11 +162,13 @@ def _parse(raw: str) -> list[Claim] | None:
     return claims
 
 
-def _grounded_only(answers: list[list[Claim]], text: str, on_topic: TopicTest) -> list[Claim]:
+def _grounded_only(
+    answers: list[list[Claim]], text: str, on_topic: TopicTest, cues: MetricCues
+) -> list[Claim]:
     """The claims of earlier answers that pass every check; the rest were fixed or withdrawn."""
     return [
         claim
         for claims in answers
         for claim in claims
-        if passed(validate_claim(claim, text, on_topic)[0])
+        if passed(validate_claim(claim, text, on_topic, cues=cues)[0])
     ]

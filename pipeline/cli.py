@@ -35,7 +35,7 @@ from pipeline.extract import STRATEGIES
 from pipeline.ingest import DEFAULT_MAX_BYTES
 from pipeline.interrupt import two_stage_interrupt
 from pipeline.metadata import DocumentMeta
-from pipeline.prompts import DEFAULT_TOPIC, PromptError
+from pipeline.prompts import PromptError
 from pipeline.run import BatchRunner, DocumentReport, RunOptions, RunSummary
 from pipeline.store.db import DEFAULT_DB, Database, DatabaseLockedError, open_db
 from pipeline.store.figures import FigureFilter, list_conflicts, list_figures, refresh_figures
@@ -50,6 +50,7 @@ from pipeline.store.queries import (
     query,
 )
 from pipeline.store.writer import RunCounts, abandon_run
+from pipeline.topic import DEFAULT_TOPIC
 from schemas.claims import Metric
 
 # Exit codes (README "Exit codes"): scripts and CI tell these apart.

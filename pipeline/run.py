@@ -18,11 +18,11 @@ import duckdb
 from pipeline.backends.base import Backend
 from pipeline.backends.cached import CachedBackend
 from pipeline.extract import Strategy, create_strategy
-from pipeline.grounding import NormalizeSource, ground
+from pipeline.grounding import ground
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
 from pipeline.language import non_english_note
 from pipeline.metadata import DocumentMeta
-from pipeline.prompts import DEFAULT_TOPIC, PromptTemplate, Topic, load_topic
+from pipeline.prompts import PromptTemplate
 from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
 from pipeline.store.figures import BuildStats, refresh_figures
@@ -37,6 +37,7 @@ from pipeline.store.writer import (
     start_run,
     stored_counts,
 )
+from pipeline.topic import DEFAULT_TOPIC, NormalizeSource, Topic, load_topic
 from schemas.claims import SCHEMA_VERSION
 from schemas.records import Document, Provenance, ValidatedClaim
 
@@ -95,17 +96,6 @@ def content_digest(prompt: PromptTemplate, topic: Topic, schema: dict[str, Any])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def source_normalizer(topic: Topic) -> NormalizeSource:
-    aliases = topic.aliases()
-    if aliases is not None:
-        return aliases.normalize
-
-    def plain(name: str | None) -> str | None:
-        return name.strip() or None if name else None
-
-    return plain
-
-
 def extract_document(
     strategy: Strategy,
     document: Document,
@@ -153,7 +143,7 @@ class BatchRunner:
         self.db = db
         self.options = options
         self.topic = load_topic(options.topic)
-        self.normalize_source = source_normalizer(self.topic)
+        self.normalize_source = self.topic.source_normalizer()
         self.workers = max(1, min(options.concurrency, backend.max_concurrency))
         # Several workers do not wait for their calls and results to be stored (a document is
         # reported only once they are committed, which is what resuming needs). One worker

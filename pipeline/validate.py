@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline.align import locate
-from pipeline.numbers import find_mentions, values_in
+from pipeline.text.align import locate
+from pipeline.text.numbers import find_mentions, values_in
 from schemas.claims import Claim, Qualifier
 from schemas.records import CheckResult, Span
 

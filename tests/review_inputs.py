@@ -75,9 +75,7 @@ def build_store(root: Path) -> Path:
     (whole_dir / "kursk.txt").write_text(WHOLE_ARTICLE, encoding="utf-8")
     # Sent as an HTML page whose text holds the markup as entities: a .txt holding a <script>
     # tag is read as a scraped page and loses it, but the stored text must keep it literally.
-    page = "".join(
-        f"<p>{html.escape(line)}</p>" for line in ESCAPE_ARTICLE.splitlines() if line
-    )
+    page = "".join(f"<p>{html.escape(line)}</p>" for line in ESCAPE_ARTICLE.splitlines() if line)
     (anchored_dir / "escape.html").write_text(f"<html><body>{page}</body></html>", "utf-8")
     path = root / "review.duckdb"
     db = open_db(path)

@@ -14,9 +14,9 @@ from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.whole import WholeStrategy, chunks
 from pipeline.grounding import ground
-from pipeline.prompts import Topic
 from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
+from pipeline.topic import Topic
 from schemas.claims import ClaimList, LabelMetric
 from schemas.records import ClaimStatus, Provenance
 
@@ -329,7 +329,7 @@ def test_label_metrics_are_the_claim_metrics_plus_none() -> None:
 
 
 def test_every_shipped_topic_is_one_file_with_its_own_vocabulary_and_aliases() -> None:
-    from pipeline.prompts import load_topic
+    from pipeline.topic import load_topic
 
     for name in ("ukraine_dprk", "disaster", "protests"):
         topic = load_topic(name)

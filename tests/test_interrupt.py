@@ -16,10 +16,10 @@ import pytest
 from pipeline.backends.cached import CachedBackend
 from pipeline.backends.fake import FakeBackend, echo_responder
 from pipeline.extract import create_strategy
-from pipeline.prompts import load_topic
 from pipeline.run import BatchRunner, RunOptions
 from pipeline.store.calls import CallLog
 from pipeline.store.db import Database, open_db
+from pipeline.topic import load_topic
 from tests.batch_inputs import write_articles
 from tests.test_crash import SpanfactProcess, q, read_marker
 

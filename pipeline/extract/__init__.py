@@ -7,7 +7,8 @@ from typing import Any, Protocol
 
 from pipeline.backends.base import Backend
 from pipeline.extract.base import Extracted, ExtractionOutcome
-from pipeline.prompts import PromptTemplate, Topic
+from pipeline.prompts import PromptTemplate
+from pipeline.topic import Topic
 
 STRATEGIES = ("anchored", "whole")
 

@@ -24,9 +24,10 @@ from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.attribution import credit, known_sources
 from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.extract.cues import ALWAYS, MetricCues, allowed_metrics, sentence_hints
-from pipeline.extract.sentences import Sentence, split_sentences
-from pipeline.numbers import NumberMention, find_mentions
-from pipeline.prompts import PromptTemplate, Topic, load_prompt
+from pipeline.prompts import PromptTemplate, load_prompt
+from pipeline.text.numbers import NumberMention, find_mentions
+from pipeline.text.sentences import Sentence, split_sentences
+from pipeline.topic import Topic
 from pipeline.validate import topical_paragraph
 from schemas.claims import SCHEMA_VERSION, Claim, LabelMetric, Metric, Qualifier
 from schemas.records import Span

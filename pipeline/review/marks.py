@@ -1,7 +1,7 @@
 """Where each number of an article sits and what became of it: the document page's layout.
 
 Pure: the text, the stored claims' spans and values, and the topic test in; paragraphs of plain
-and marked segments out. Every number `pipeline.numbers` finds is marked once: with the claim
+and marked segments out. Every number `pipeline.text.numbers` finds is marked once: with the claim
 stored for it, or with why it is no claim (not a count, not picked, in an off-topic paragraph).
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pipeline.numbers import NumberMention, find_mentions
+from pipeline.text.numbers import NumberMention, find_mentions
 from pipeline.validate import topical_paragraph
 from schemas.records import Span
 
@@ -41,7 +41,7 @@ class ClaimAnchor:
 @dataclass(frozen=True)
 class Mark:
     kind: MarkKind
-    mention_kind: str  # count, year, date, ... (pipeline.numbers.MentionKind)
+    mention_kind: str  # count, year, date, ... (pipeline.text.numbers.MentionKind)
     claim_id: str | None = None
 
 

@@ -12,6 +12,7 @@ import re
 
 from rapidfuzz import fuzz
 
+from pipeline.text.sentences import split_sentences
 from schemas.records import Span
 
 FUZZY_THRESHOLD = 85.0
@@ -85,8 +86,6 @@ def locate(quote: str, text: str, *, threshold: float = FUZZY_THRESHOLD) -> Span
 
 def _units(text: str) -> list[tuple[int, int]]:
     """Sentences and pairs of adjacent sentences: a model's quote is usually one or two."""
-    from pipeline.extract.sentences import split_sentences
-
     sentences = split_sentences(text)
     units = [(s.start, s.end) for s in sentences]
     units += [(a.start, b.end) for a, b in itertools.pairwise(sentences)]

@@ -37,6 +37,7 @@ from pipeline.store.writer import (
     start_run,
     stored_counts,
 )
+from pipeline.text.article import Article
 from pipeline.topic import DEFAULT_TOPIC, NormalizeSource, Topic, load_topic
 from schemas.claims import SCHEMA_VERSION
 from schemas.records import Document, Provenance, ValidatedClaim
@@ -104,10 +105,13 @@ def extract_document(
     normalize_source: NormalizeSource,
 ) -> tuple[list[ValidatedClaim], DocumentReport]:
     started = time.perf_counter()
-    outcome = strategy.extract(document.text)
+    # The document read once; the strategy and the checks take its text for now, and are to
+    # read the Article itself (its sentences, mentions and on-topic paragraphs) instead.
+    article = Article(document.text)
+    outcome = strategy.extract(article.text)
     claims = ground(
         [*outcome.claims, *outcome.salvaged],
-        document.text,
+        article.text,
         topic.mentions_topic,
         provenance,
         normalize_source,
@@ -126,7 +130,7 @@ def extract_document(
         seconds=time.perf_counter() - started,
         prompt_tokens=outcome.prompt_tokens,
         completion_tokens=outcome.completion_tokens,
-        note=non_english_note(document.text) or "",
+        note=non_english_note(article.text) or "",
     )
     return claims, report
 

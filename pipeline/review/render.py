@@ -20,8 +20,9 @@ from markupsafe import Markup
 
 from pipeline.prompts import PromptError
 from pipeline.review.load import DocumentView, FigureView, ReviewData
-from pipeline.review.marks import ClaimAnchor, Layout, MarkKind, TopicTest, layout
+from pipeline.review.marks import ClaimAnchor, Layout, MarkKind, layout
 from pipeline.review.timeline import Chart, Report, chart
+from pipeline.text.article import TopicTest
 from pipeline.topic import load_topic
 
 PAGES_DIR = "doc"

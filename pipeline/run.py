@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -17,13 +17,13 @@ import duckdb
 
 from pipeline.backends.base import Backend
 from pipeline.backends.cached import CachedBackend
+from pipeline.backends.call_log import CallLog, LoggedCall
 from pipeline.extract import Strategy, create_strategy
 from pipeline.grounding import ground
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
 from pipeline.language import non_english_note
 from pipeline.metadata import DocumentMeta
 from pipeline.prompts import PromptTemplate
-from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
 from pipeline.store.figures import BuildStats, refresh_figures
 from pipeline.store.writer import (
@@ -97,13 +97,28 @@ def content_digest(prompt: PromptTemplate, topic: Topic, schema: dict[str, Any])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+@dataclass
+class DocumentResult:
+    """What extracting one document gave: its claims, its report and the model calls it made
+    (those not stored yet)."""
+
+    claims: list[ValidatedClaim]
+    report: DocumentReport
+    calls: list[LoggedCall] = field(default_factory=list)
+
+
+def _stored_with_document(call: LoggedCall) -> None:
+    """`on_call` with several workers: the call reaches the store with its document's results
+    (through `ExtractionOutcome.calls`), so nothing is stored here."""
+
+
 def extract_document(
     strategy: Strategy,
     document: Document,
     topic: Topic,
     provenance: Provenance,
     normalize_source: NormalizeSource,
-) -> tuple[list[ValidatedClaim], DocumentReport]:
+) -> DocumentResult:
     started = time.perf_counter()
     # The document read once; the strategy and the checks take its text for now, and are to
     # read the Article itself (its sentences, mentions and on-topic paragraphs) instead.
@@ -132,7 +147,7 @@ def extract_document(
         completion_tokens=outcome.completion_tokens,
         note=non_english_note(article.text) or "",
     )
-    return claims, report
+    return DocumentResult(claims, report, outcome.calls)
 
 
 @dataclass(frozen=True)
@@ -149,11 +164,17 @@ class BatchRunner:
         self.topic = load_topic(options.topic)
         self.normalize_source = self.topic.source_normalizer()
         self.workers = max(1, min(options.concurrency, backend.max_concurrency))
-        # Several workers do not wait for their calls and results to be stored (a document is
-        # reported only once they are committed, which is what resuming needs). One worker
-        # waits: it gains nothing by going on, as the store's work would slow its next call.
-        self.calls = CallLog(db, wait=self.workers == 1)
-        self.backend = CachedBackend(backend, self.calls, use_cache=options.use_cache)
+        # One worker (the embedded model) stores each call as it is answered: calls are slow,
+        # and a killed run then keeps every one. Several workers store a document's calls with
+        # its results, in one write they do not wait for (a document is reported only once it
+        # is committed, which is what resuming needs): waiting for the store took a third of
+        # each worker's time with 16 documents in flight (bench/README.md).
+        self.calls = CallLog(db)
+        self.calls_with_results = self.workers > 1
+        on_call = _stored_with_document if self.calls_with_results else self.calls.record
+        self.backend = CachedBackend(
+            backend, self.calls, use_cache=options.use_cache, on_call=on_call
+        )
         self.strategy = create_strategy(options.strategy, self.backend, self.topic)
         self.config = RunConfig(
             model=backend.model,
@@ -329,23 +350,26 @@ class BatchRunner:
         assert document is not None
         try:
             try:
-                claims, report = extract_document(
+                done = extract_document(
                     self.strategy, document, self.topic, self.provenance, self.normalize_source
                 )
             except Exception as exc:  # one bad document must not stop the batch
                 log.exception("extraction failed for %s", document.origin)
-                claims = []
-                report = DocumentReport(
-                    origin=document.origin,
-                    status="failed",
-                    doc_id=document.doc_id,
-                    message=f"{type(exc).__name__}: {exc}",
+                done = DocumentResult(
+                    claims=[],
+                    report=DocumentReport(
+                        origin=document.origin,
+                        status="failed",
+                        doc_id=document.doc_id,
+                        message=f"{type(exc).__name__}: {exc}",
+                    ),
                 )
+            report = done.report
             _, result = document_result(
                 run_id,
                 document,
                 self.config,
-                claims,
+                done.claims,
                 ExtractionRecord(
                     status=report.status,
                     error=report.message or None,
@@ -358,38 +382,22 @@ class BatchRunner:
                     supersede=todo.supersede,
                 ),
             )
-            writes = [*self.calls.take_pending(), self.db.submit(result)]
+            # Calls not stored yet go first, in the same transaction as the results.
+            calls = self.calls.write_for(done.calls if self.calls_with_results else [])
+            write = self.db.submit(replace(result, rows=[*calls.rows, *result.rows]))
             if self.workers == 1:
-                wait(writes)
+                wait([write])
         except BaseException as exc:  # e.g. the store is closed: the run must hear of it
-            self.calls.take_pending()
             stored.set_exception(exc)
             return
-        _when_all(writes, lambda: _settle(stored, report, writes))
+        write.add_done_callback(lambda w: _report_when_stored(stored, report, w))
 
 
-def _when_all(futures: list[Future[None]], callback: Callable[[], None]) -> None:
-    """Call `callback` once every future is done (in the thread that finishes the last)."""
-    remaining = len(futures)
-    lock = threading.Lock()
-
-    def one_done(_: Future[None]) -> None:
-        nonlocal remaining
-        with lock:
-            remaining -= 1
-            last = remaining == 0
-        if last:
-            callback()
-
-    for future in futures:
-        future.add_done_callback(one_done)
-
-
-def _settle(
-    stored: Future[DocumentReport], report: DocumentReport, writes: list[Future[None]]
+def _report_when_stored(
+    stored: Future[DocumentReport], report: DocumentReport, write: Future[None]
 ) -> None:
     # A write that failed means the store is failing: the run stops, as it would on any error.
-    error = next((e for e in (w.exception() for w in writes) if e is not None), None)
+    error = write.exception()
     if error is not None:
         stored.set_exception(error)
     else:

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from pipeline.backends.cached import CachedBackend
+from pipeline.backends.call_log import CallLog
 from pipeline.backends.fake import FakeBackend
 from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.whole import WholeStrategy, chunks
 from pipeline.grounding import ground
-from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
 from pipeline.topic import Topic
 from schemas.claims import ClaimList, LabelMetric

@@ -8,9 +8,12 @@ stores. Callers never branch on which backend they hold.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from pipeline.backends.call_log import LoggedCall
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class LLMResult:
     request_hash: str = ""
     # On a cache hit, the logged answers of the call's attempts that failed validation.
     replayed_invalid: list[str] = field(default_factory=list)
+    # Set by `CachedBackend` when the request reached the model: the call to store.
+    logged: LoggedCall | None = None
 
     @property
     def ok(self) -> bool:

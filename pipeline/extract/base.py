@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.backends.base import LLMResult
+from pipeline.backends.call_log import LoggedCall
 from schemas.claims import Claim
 from schemas.records import Span
 
@@ -28,8 +29,12 @@ class ExtractionOutcome:
     n_cached: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # The calls that reached the model, for the batch job to store with the results.
+    calls: list[LoggedCall] = field(default_factory=list)
 
     def count(self, result: LLMResult) -> None:
+        if result.logged is not None:
+            self.calls.append(result.logged)
         if result.cached:
             self.n_cached += 1
         else:

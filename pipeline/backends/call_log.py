@@ -18,28 +18,6 @@ from typing import Any
 from pipeline.backends.base import CallRecord, LLMRequest
 from pipeline.store.db import Database, Rows, Write
 
-_COLUMNS = (
-    "call_id",
-    "request_hash",
-    "attempt",
-    "backend",
-    "model",
-    "prompt_name",
-    "prompt_version",
-    "schema_name",
-    "schema_version",
-    "messages",
-    "params",
-    "response_raw",
-    "parsed",
-    "error",
-    "status",
-    "prompt_tokens",
-    "completion_tokens",
-    "latency_ms",
-    "run_id",
-)
-
 
 @dataclass(frozen=True)
 class LoggedCall:
@@ -51,30 +29,33 @@ class LoggedCall:
     request: LLMRequest
     records: list[CallRecord]
 
-    def rows(self, run_id: str | None) -> list[list[Any]]:
+    def rows(self, run_id: str | None) -> list[dict[str, Any]]:
+        """One `llm_calls` row per attempt."""
         r = self.request
         return [
-            [
-                str(uuid.uuid4()),
-                self.request_hash,
-                a.attempt,
-                self.backend,
-                self.model,
-                r.prompt_name,
-                r.prompt_version,
-                r.schema_name,
-                r.schema_version,
-                json.dumps(a.messages, ensure_ascii=False),
-                json.dumps(a.params, ensure_ascii=False, default=str),
-                a.response_raw,
-                json.dumps(a.parsed, ensure_ascii=False) if a.parsed is not None else None,
-                a.error,
-                a.status,
-                a.prompt_tokens,
-                a.completion_tokens,
-                a.latency_ms,
-                run_id,
-            ]
+            {
+                "call_id": str(uuid.uuid4()),
+                "request_hash": self.request_hash,
+                "attempt": a.attempt,
+                "backend": self.backend,
+                "model": self.model,
+                "prompt_name": r.prompt_name,
+                "prompt_version": r.prompt_version,
+                "schema_name": r.schema_name,
+                "schema_version": r.schema_version,
+                "messages": json.dumps(a.messages, ensure_ascii=False),
+                "params": json.dumps(a.params, ensure_ascii=False, default=str),
+                "response_raw": a.response_raw,
+                "parsed": json.dumps(a.parsed, ensure_ascii=False)
+                if a.parsed is not None
+                else None,
+                "error": a.error,
+                "status": a.status,
+                "prompt_tokens": a.prompt_tokens,
+                "completion_tokens": a.completion_tokens,
+                "latency_ms": a.latency_ms,
+                "run_id": run_id,
+            }
             for a in self.records
         ]
 
@@ -123,4 +104,4 @@ class CallLog:
         """The write that stores `calls`; all the attempts of one call share `created_at`,
         which `lookup` relies on, as one write is one transaction."""
         rows = [row for call in calls for row in call.rows(self.run_id)]
-        return Write(rows=[Rows("llm_calls", _COLUMNS, rows)] if rows else [])
+        return Write(rows=[Rows.of("llm_calls", rows)] if rows else [])

@@ -30,6 +30,7 @@ from pipeline.store.writer import (
     ExtractionRecord,
     RunConfig,
     RunCounts,
+    RunStatus,
     document_result,
     finish_run,
     start_run,
@@ -159,7 +160,7 @@ def store_labelled(
         db.write(write)
         counts.n_documents += 1
         counts.n_claims += len(validated)
-    finish_run(db, run_id, "finished", counts)
+    finish_run(db, run_id, RunStatus.finished, counts)
     return run_id
 
 

@@ -248,8 +248,8 @@ def execute_run(
         task = progress.add_task("documents", total=None, stats="")
 
         def on_report(report: DocumentReport) -> None:
-            counts["claims"] += report.n_claims
-            counts["rejected"] += report.n_rejected
+            counts["claims"] += report.counts.n_claims
+            counts["rejected"] += report.counts.n_rejected
             if report.status not in ("done", "skipped"):
                 counts["problems"] += 1
                 progress.console.print(

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -30,6 +31,7 @@ from pipeline.store.writer import (
     ExtractionRecord,
     RunConfig,
     RunCounts,
+    RunStatus,
     document_result,
     extraction_statuses,
     finish_run,
@@ -40,7 +42,7 @@ from pipeline.store.writer import (
 from pipeline.text.article import Article
 from pipeline.topic import DEFAULT_TOPIC, NormalizeSource, Topic, load_topic
 from schemas.claims import SCHEMA_VERSION
-from schemas.records import Document, Provenance, ValidatedClaim
+from schemas.records import ClaimStatus, Document, Provenance, ValidatedClaim
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +60,20 @@ class RunOptions:
     metadata: DocumentMeta | None = None
 
 
+class DocumentStatus(StrEnum):
+    done = "done"
+    failed = "failed"
+    skipped = "skipped"  # extracted earlier, or the same text seen earlier in the run
+
+
 @dataclass(frozen=True)
 class DocumentReport:
     origin: str
-    status: str  # done | failed | skipped | an InputStatus for bad input
+    status: DocumentStatus | InputStatus  # an InputStatus for bad input
     doc_id: str | None = None
     message: str = ""
-    n_claims: int = 0
-    n_rejected: int = 0
-    n_model_calls: int = 0
-    n_cached_calls: int = 0
+    # n_inputs is 1, with one of n_documents, n_skipped, n_failed, n_bad_inputs (see `counted`).
+    counts: RunCounts = field(default_factory=RunCounts)
     seconds: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -95,6 +101,20 @@ def content_digest(prompt: PromptTemplate, topic: Topic, schema: dict[str, Any])
     the prompt file, the topic file with its alias table, and the response schema."""
     blob = "\0".join([prompt.digest, topic.digest, json.dumps(schema, sort_keys=True)])
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# Which count a document adds to, by its status; any other status is bad input.
+_COUNTED_AS: dict[str, str] = {
+    DocumentStatus.done: "n_documents",
+    DocumentStatus.skipped: "n_skipped",
+    DocumentStatus.failed: "n_failed",
+}
+
+
+def counted(status: DocumentStatus | InputStatus, **counts: int) -> RunCounts:
+    """One document's counts: one input, what became of it, and `counts`."""
+    became = _COUNTED_AS.get(status, "n_bad_inputs")
+    return RunCounts(n_inputs=1, **{became: 1}, **counts)
 
 
 @dataclass
@@ -131,17 +151,20 @@ def extract_document(
         provenance,
         normalize_source,
     )
-    n_rejected = sum(1 for c in claims if c.status.value == "rejected")
-    failed = bool(outcome.errors)
+    n_rejected = sum(1 for c in claims if c.status == ClaimStatus.rejected)
+    status = DocumentStatus.failed if outcome.errors else DocumentStatus.done
     report = DocumentReport(
         origin=document.origin,
-        status="failed" if failed else "done",
+        status=status,
         doc_id=document.doc_id,
         message="; ".join(outcome.errors)[:2000],
-        n_claims=len(claims) - n_rejected,
-        n_rejected=n_rejected,
-        n_model_calls=outcome.n_calls,
-        n_cached_calls=outcome.n_cached,
+        counts=counted(
+            status,
+            n_claims=len(claims) - n_rejected,
+            n_rejected=n_rejected,
+            n_model_calls=outcome.n_calls,
+            n_cached_calls=outcome.n_cached,
+        ),
         seconds=time.perf_counter() - started,
         prompt_tokens=outcome.prompt_tokens,
         completion_tokens=outcome.completion_tokens,
@@ -229,7 +252,7 @@ class BatchRunner:
         self.run_id = run_id
         self.calls.run_id = run_id
         summary = RunSummary(run_id=run_id, config=self.config, counts=RunCounts())
-        status = "failed"
+        status = RunStatus.failed
         try:
             items = iter_inputs(
                 paths,
@@ -238,18 +261,19 @@ class BatchRunner:
                 fallback=self.options.metadata,
             )
             for report in self._process_all(run_id, items):
-                self._count(summary, report)
+                summary.reports.append(report)
+                summary.counts.add(report.counts)
                 if progress is not None:
                     progress(report)
             summary.interrupted = self.stopping
-            status = "interrupted" if summary.interrupted else "finished"
+            status = RunStatus.interrupted if summary.interrupted else RunStatus.finished
         except KeyboardInterrupt:
-            status = "interrupted"
+            status = RunStatus.interrupted
             raise
         finally:
             self.db.flush()  # documents in flight at an interrupt are stored whole
             summary.seconds = time.perf_counter() - started
-            if status != "finished":
+            if status != RunStatus.finished:
                 # Documents in flight at an interrupt were stored but never reported here.
                 summary.counts = stored_counts(self.db, run_id)
             finish_run(self.db, run_id, status, summary.counts)
@@ -264,23 +288,6 @@ class BatchRunner:
         except duckdb.Error:
             log.exception("could not rebuild figures; run `spanfact figures --rebuild`")
             return None
-
-    def _count(self, summary: RunSummary, report: DocumentReport) -> None:
-        c = summary.counts
-        summary.reports.append(report)
-        c.n_inputs += 1
-        if report.status == "skipped":
-            c.n_skipped += 1
-        elif report.status == "failed":
-            c.n_failed += 1
-        elif report.status != "done":
-            c.n_bad_inputs += 1
-        else:
-            c.n_documents += 1
-        c.n_claims += report.n_claims
-        c.n_rejected += report.n_rejected
-        c.n_model_calls += report.n_model_calls
-        c.n_cached_calls += report.n_cached_calls
 
     def _process_all(self, run_id: str, items: Iterable[InputItem]) -> Iterator[DocumentReport]:
         seen: set[str] = set()
@@ -321,7 +328,10 @@ class BatchRunner:
         if item.status is not InputStatus.ok or item.document is None:
             record_input(self.db, run_id, item.origin, item.status.value, item.message, None)
             return DocumentReport(
-                origin=item.origin, status=item.status.value, message=item.message
+                origin=item.origin,
+                status=item.status,
+                message=item.message,
+                counts=counted(item.status),
             )
         doc = item.document
         duplicate = doc.doc_id in seen
@@ -331,7 +341,11 @@ class BatchRunner:
             message = "same text seen earlier in this run" if duplicate else "already extracted"
             record_input(self.db, run_id, item.origin, "skipped", message, doc.doc_id)
             return DocumentReport(
-                origin=item.origin, status="skipped", doc_id=doc.doc_id, message=message
+                origin=item.origin,
+                status=DocumentStatus.skipped,
+                doc_id=doc.doc_id,
+                message=message,
+                counts=counted(DocumentStatus.skipped),
             )
         if item.message:
             log.warning("%s: %s", item.origin, item.message)
@@ -359,9 +373,10 @@ class BatchRunner:
                     claims=[],
                     report=DocumentReport(
                         origin=document.origin,
-                        status="failed",
+                        status=DocumentStatus.failed,
                         doc_id=document.doc_id,
                         message=f"{type(exc).__name__}: {exc}",
+                        counts=counted(DocumentStatus.failed),
                     ),
                 )
             report = done.report
@@ -373,8 +388,8 @@ class BatchRunner:
                 ExtractionRecord(
                     status=report.status,
                     error=report.message or None,
-                    n_model_calls=report.n_model_calls,
-                    n_cached_calls=report.n_cached_calls,
+                    n_model_calls=report.counts.n_model_calls,
+                    n_cached_calls=report.counts.n_cached_calls,
                     seconds=report.seconds,
                     input_origin=item.origin,
                     # run_inputs.message: the ingest warnings and any note, for `spanfact sql`.

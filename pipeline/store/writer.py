@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from pipeline.store.db import Database, Rows, Write, insert
-from schemas.records import Document, ValidatedClaim
+from schemas.records import ClaimStatus, Document, ValidatedClaim
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,24 @@ class RunConfig:
         }
 
 
+class RunStatus(StrEnum):
+    running = "running"
+    finished = "finished"
+    interrupted = "interrupted"
+    failed = "failed"
+
+
+class ExtractionStatus(StrEnum):
+    done = "done"
+    failed = "failed"
+    superseded = "superseded"  # a later extraction of the same configuration replaced it
+
+
 @dataclass
 class RunCounts:
+    """What a run counts, as `runs` stores it. A document's report counts the same things for
+    itself (one input, and what became of it); a run's counts are the sum of its reports'."""
+
     n_inputs: int = 0
     n_documents: int = 0
     n_skipped: int = 0
@@ -60,6 +77,10 @@ class RunCounts:
     n_rejected: int = 0
     n_model_calls: int = 0
     n_cached_calls: int = 0
+
+    def add(self, other: RunCounts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 def _now() -> datetime:
@@ -74,7 +95,7 @@ def start_run(db: Database, config: RunConfig, command: str, args: dict[str, Any
         row = {
             "run_id": run_id,
             "started_at": _now(),
-            "status": "running",
+            "status": str(RunStatus.running),
             "command": command,
             **config.recorded(),
             "args": json.dumps(args, default=str),
@@ -83,13 +104,13 @@ def start_run(db: Database, config: RunConfig, command: str, args: dict[str, Any
     return run_id
 
 
-def finish_run(db: Database, run_id: str, status: str, counts: RunCounts) -> None:
-    fields = asdict(counts)
-    assignments = ", ".join(f"{name} = ?" for name in fields)
+def finish_run(db: Database, run_id: str, status: RunStatus, counts: RunCounts) -> None:
+    counted = asdict(counts)
+    assignments = ", ".join(f"{name} = ?" for name in counted)
     with db.transaction() as con:
         con.execute(
             f"UPDATE runs SET status = ?, finished_at = ?, {assignments} WHERE run_id = ?",
-            [status, _now(), *fields.values(), run_id],
+            [str(status), _now(), *counted.values(), run_id],
         )
 
 
@@ -129,7 +150,7 @@ def is_done(db: Database, doc_id: str, config_key: str) -> bool:
 
 @dataclass(frozen=True)
 class ExtractionRecord:
-    status: str  # done | failed
+    status: ExtractionStatus | str  # done | failed
     error: str | None
     n_model_calls: int
     n_cached_calls: int
@@ -166,7 +187,7 @@ def document_result(
 ) -> tuple[str, Write]:
     """A new extraction id, and the write that stores the document's results atomically."""
     extraction_id = uuid.uuid4().hex
-    n_rejected = sum(1 for c in claims if c.status.value == "rejected")
+    n_rejected = sum(1 for c in claims if c.status == ClaimStatus.rejected)
     claim_rows = []
     check_rows = []
     for idx, v in enumerate(claims):
@@ -209,7 +230,7 @@ def document_result(
         ]
 
     statements: list[tuple[str, list[Any]]] = []
-    if record.status == "done" and record.supersede:
+    if record.status == ExtractionStatus.done and record.supersede:
         # A failed retry must not hide the last good extraction.
         statements.append(
             (
@@ -235,7 +256,7 @@ def document_result(
         "config_key": config.key,
         "run_id": run_id,
         **config.recorded(),
-        "status": record.status,
+        "status": str(record.status),
         "error": record.error,
         "n_claims": len(claims) - n_rejected,
         "n_rejected": n_rejected,

@@ -54,10 +54,10 @@ class Topic:
         return any(term in low for term in self.terms)
 
     def source_normalizer(self) -> NormalizeSource:
-        """Canonical source names through the topic's alias table; without one, names are
-        only trimmed."""
+        """Canonical source names through the topic's alias table; without one, names are only
+        tidied, and the "nobody" words still read as no source."""
         aliases = self.aliases()
-        return aliases.normalize if aliases is not None else _plain_source
+        return (_NO_ALIASES if aliases is None else aliases).normalize
 
     @property
     def label_metrics(self) -> tuple[str, ...]:
@@ -87,8 +87,7 @@ def _aliases(topic: Topic) -> SourceAliases | None:
     return _ALIAS_CACHE[key]
 
 
-def _plain_source(name: str | None) -> str | None:
-    return name.strip() or None if name else None
+_NO_ALIASES = SourceAliases(entries=())
 
 
 @dataclass(frozen=True)

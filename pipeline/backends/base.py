@@ -71,13 +71,6 @@ class LLMResult:
         return self.parsed is not None
 
     @property
-    def last_raw(self) -> str | None:
-        for record in reversed(self.records):
-            if record.response_raw is not None:
-                return record.response_raw
-        return None
-
-    @property
     def invalid_answers(self) -> list[str]:
         """Raw answers that failed validation, in attempt order.
 

@@ -113,13 +113,3 @@ def _fuzzy_sentence(norm_quote: str, text: str, threshold: float) -> Span | None
     if best is None or best[0] < threshold:
         return None
     return Span(start=best[1], end=best[2], method="fuzzy", score=round(best[0], 1))
-
-
-def all_occurrences(needle: str, text: str) -> list[Span]:
-    """Every exact occurrence, for claims stated more than once in an article."""
-    spans: list[Span] = []
-    start = text.find(needle)
-    while needle and start >= 0:
-        spans.append(Span(start=start, end=start + len(needle), method="exact"))
-        start = text.find(needle, start + 1)
-    return spans

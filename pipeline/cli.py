@@ -36,7 +36,7 @@ from pipeline.ingest import DEFAULT_MAX_BYTES
 from pipeline.interrupt import two_stage_interrupt
 from pipeline.metadata import DocumentMeta
 from pipeline.prompts import PromptError
-from pipeline.run import BatchRunner, DocumentReport, RunOptions, RunSummary
+from pipeline.run import BatchRunner, DocumentReport, DocumentStatus, RunOptions, RunSummary
 from pipeline.store.db import DEFAULT_DB, Database, DatabaseLockedError, open_db
 from pipeline.store.figures import FigureFilter, list_conflicts, list_figures, refresh_figures
 from pipeline.store.migrations import NewerDatabaseError
@@ -250,7 +250,7 @@ def execute_run(
         def on_report(report: DocumentReport) -> None:
             counts["claims"] += report.counts.n_claims
             counts["rejected"] += report.counts.n_rejected
-            if report.status not in ("done", "skipped"):
+            if report.status not in (DocumentStatus.done, DocumentStatus.skipped):
                 counts["problems"] += 1
                 progress.console.print(
                     styled(report.status, "yellow", f" {report.origin}: {report.message}")

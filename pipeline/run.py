@@ -18,7 +18,7 @@ import duckdb
 
 from pipeline.backends.base import Backend
 from pipeline.backends.cached import CachedBackend
-from pipeline.backends.call_log import CallLog, LoggedCall
+from pipeline.backends.call_log import CallLog, ModelCall
 from pipeline.extract import Strategy, create_strategy
 from pipeline.grounding import ground
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
@@ -118,16 +118,16 @@ def counted(status: DocumentStatus | InputStatus, **counts: int) -> RunCounts:
 
 
 @dataclass
-class DocumentResult:
+class ExtractedDocument:
     """What extracting one document gave: its claims, its report and the model calls it made
     (those not stored yet)."""
 
     claims: list[ValidatedClaim]
     report: DocumentReport
-    calls: list[LoggedCall] = field(default_factory=list)
+    calls: list[ModelCall] = field(default_factory=list)
 
 
-def _stored_with_document(call: LoggedCall) -> None:
+def _stored_with_document(call: ModelCall) -> None:
     """`on_call` with several workers: the call reaches the store with its document's results
     (through `ExtractionOutcome.calls`), so nothing is stored here."""
 
@@ -138,7 +138,7 @@ def extract_document(
     topic: Topic,
     provenance: Provenance,
     normalize_source: NormalizeSource,
-) -> DocumentResult:
+) -> ExtractedDocument:
     started = time.perf_counter()
     # The document read once; the strategy and the checks take its text for now, and are to
     # read the Article itself (its sentences, mentions and on-topic paragraphs) instead.
@@ -170,7 +170,7 @@ def extract_document(
         completion_tokens=outcome.completion_tokens,
         note=non_english_note(article.text) or "",
     )
-    return DocumentResult(claims, report, outcome.calls)
+    return ExtractedDocument(claims, report, outcome.calls)
 
 
 @dataclass(frozen=True)
@@ -369,7 +369,7 @@ class BatchRunner:
                 )
             except Exception as exc:  # one bad document must not stop the batch
                 log.exception("extraction failed for %s", document.origin)
-                done = DocumentResult(
+                done = ExtractedDocument(
                     claims=[],
                     report=DocumentReport(
                         origin=document.origin,

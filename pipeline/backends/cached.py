@@ -1,6 +1,6 @@
 """A backend wrapper that answers repeated requests from the call log and logs every call.
 
-Each call that reaches the model is handed to `on_call` as a `LoggedCall`, and travels on its
+Each call that reaches the model is handed to `on_call` as a `ModelCall`, and travels on its
 `LLMResult.logged` too: by default it is committed at once (`CallLog.record`); the batch job
 with several workers instead stores a document's calls with its results.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pipeline.backends.base import Backend, LLMRequest, LLMResult
-from pipeline.backends.call_log import CallLog, LoggedCall
+from pipeline.backends.call_log import CallLog, ModelCall
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class CachedBackend:
         calls: CallLog,
         *,
         use_cache: bool = True,
-        on_call: Callable[[LoggedCall], None] | None = None,
+        on_call: Callable[[ModelCall], None] | None = None,
     ) -> None:
         self.inner = inner
         self.calls = calls
@@ -97,6 +97,6 @@ class CachedBackend:
                     )
         result = self.inner.complete(request)
         result.request_hash = key
-        result.logged = LoggedCall(key, self.inner.name, self.inner.model, request, result.records)
+        result.logged = ModelCall(key, self.inner.name, self.inner.model, request, result.records)
         self.on_call(result.logged)
         return result

@@ -1,6 +1,6 @@
 """The `llm_calls` table: the log of every model call, and the response cache.
 
-`CachedBackend` answers from it and hands each new call on as a `LoggedCall` (also on its
+`CachedBackend` answers from it and hands each new call on as a `ModelCall` (also on its
 `LLMResult`). Who stores the call says when: `CallLog.record` commits it at once (the embedded
 model, whose calls are slow and each worth keeping if the run is killed), or the batch job
 collects a document's calls in its `ExtractionOutcome` and stores them in the same transaction as
@@ -20,7 +20,7 @@ from pipeline.store.db import Database, Rows, Write
 
 
 @dataclass(frozen=True)
-class LoggedCall:
+class ModelCall:
     """One request that reached the model, with every attempt it took."""
 
     request_hash: str
@@ -50,7 +50,7 @@ class LoggedCall:
                 if a.parsed is not None
                 else None,
                 "error": a.error,
-                "status": a.status,
+                "status": str(a.status),
                 "prompt_tokens": a.prompt_tokens,
                 "completion_tokens": a.completion_tokens,
                 "latency_ms": a.latency_ms,
@@ -94,13 +94,13 @@ class CallLog:
         )
         return CachedAnswer(parsed=value, invalid=[r[0] for r in earlier])
 
-    def record(self, call: LoggedCall) -> None:
+    def record(self, call: ModelCall) -> None:
         """Store each attempt of `call`, committed before this returns: a later crash keeps it."""
         write = self.write_for([call])
         if write.rows:
             self.db.write(write)
 
-    def write_for(self, calls: Sequence[LoggedCall]) -> Write:
+    def write_for(self, calls: Sequence[ModelCall]) -> Write:
         """The write that stores `calls`; all the attempts of one call share `created_at`,
         which `lookup` relies on, as one write is one transaction."""
         rows = [row for call in calls for row in call.rows(self.run_id)]

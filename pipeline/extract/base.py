@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.backends.base import LLMResult
-from pipeline.backends.call_log import LoggedCall
+from pipeline.backends.base import CallStatus, LLMResult
+from pipeline.backends.call_log import ModelCall
 from schemas.claims import Claim
 from schemas.records import Span
 
@@ -30,7 +30,7 @@ class ExtractionOutcome:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     # The calls that reached the model, for the batch job to store with the results.
-    calls: list[LoggedCall] = field(default_factory=list)
+    calls: list[ModelCall] = field(default_factory=list)
 
     def count(self, result: LLMResult) -> None:
         if result.logged is not None:
@@ -38,6 +38,6 @@ class ExtractionOutcome:
         if result.cached:
             self.n_cached += 1
         else:
-            self.n_calls += len([r for r in result.records if r.status != "error"]) or 1
+            self.n_calls += len([r for r in result.records if r.status != CallStatus.error]) or 1
         self.prompt_tokens += result.prompt_tokens
         self.completion_tokens += result.completion_tokens

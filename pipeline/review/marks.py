@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from pipeline.text.article import Article, TopicTest
 from pipeline.text.numbers import NumberMention
+from schemas.records import ClaimStatus
 
 
 class MarkKind(StrEnum):
@@ -100,7 +101,7 @@ def place_claims(
 
 def _kind_of(mention: NumberMention, claim: ClaimAnchor | None, on_topic: bool | None) -> Mark:
     if claim is not None:
-        kind = MarkKind.rejected if claim.status == "rejected" else MarkKind.verified
+        kind = MarkKind.rejected if claim.status == ClaimStatus.rejected else MarkKind.verified
         return Mark(kind, mention.kind.value, claim.claim_id)
     if on_topic is False:
         return Mark(MarkKind.off_topic, mention.kind.value)

@@ -120,7 +120,7 @@ def counted(status: DocumentStatus | InputStatus, **counts: int) -> RunCounts:
 @dataclass
 class ExtractedDocument:
     """What extracting one document gave: its claims, its report and the model calls it made
-    (those not stored yet)."""
+    (stored with its results when the batch job has several workers)."""
 
     claims: list[ValidatedClaim]
     report: DocumentReport

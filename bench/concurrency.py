@@ -29,9 +29,9 @@ from pathlib import Path
 
 from bench.stub_server import StubProcess, StubServer
 from pipeline.backends.registry import create_backend
-from pipeline.numbers import find_mentions
 from pipeline.run import BatchRunner, RunOptions
 from pipeline.store.db import Database, open_db
+from pipeline.text.numbers import find_mentions
 
 MODEL = "openai:stub"
 

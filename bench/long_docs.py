@@ -19,8 +19,7 @@ from pipeline.backends.fake import FakeBackend, echo_responder
 from pipeline.extract import create_strategy
 from pipeline.grounding import ground
 from pipeline.ingest import document_from_text
-from pipeline.prompts import load_topic
-from pipeline.run import source_normalizer
+from pipeline.topic import load_topic
 from schemas.claims import SCHEMA_VERSION
 from schemas.records import Provenance
 
@@ -60,7 +59,7 @@ def measure(text: str, strategy_name: str) -> tuple[float, int, int]:
         doc.text,
         topic.mentions_topic,
         provenance,
-        source_normalizer(topic),
+        topic.source_normalizer(),
     )
     return time.perf_counter() - started, len(backend.calls), len(claims)
 

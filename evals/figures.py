@@ -22,10 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evals.gold import GoldClaim, load_gold
-from pipeline.grounding import NormalizeSource
 from pipeline.ingest import InputStatus, iter_inputs
-from pipeline.prompts import load_topic
-from pipeline.run import source_normalizer
 from pipeline.store.db import Database, open_db
 from pipeline.store.figures import refresh_figures
 from pipeline.store.queries import query
@@ -33,10 +30,12 @@ from pipeline.store.writer import (
     ExtractionRecord,
     RunConfig,
     RunCounts,
+    RunStatus,
     document_result,
     finish_run,
     start_run,
 )
+from pipeline.topic import NormalizeSource, load_topic
 from schemas.claims import SCHEMA_VERSION, Claim
 from schemas.records import ClaimStatus, Document, Provenance, ValidatedClaim
 
@@ -161,7 +160,7 @@ def store_labelled(
         db.write(write)
         counts.n_documents += 1
         counts.n_claims += len(validated)
-    finish_run(db, run_id, "finished", counts)
+    finish_run(db, run_id, RunStatus.finished, counts)
     return run_id
 
 
@@ -353,7 +352,7 @@ def build_labelled(folder: Path) -> Database:
     """An in-memory store holding the set's documents and labelled claims, figures built."""
     spec, articles, claims_path, _ = load_set(folder)
     db = open_db(None)
-    normalize = source_normalizer(load_topic(spec.topic))
+    normalize = load_topic(spec.topic).source_normalizer()
     store_labelled(db, corpus_documents(articles), labelled_claims(claims_path), normalize)
     refresh_figures(db)
     return db

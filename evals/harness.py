@@ -15,10 +15,10 @@ from rich.table import Table
 from evals.gold import load_gold
 from evals.scoring import HEADLINE_FIGURES, EvalReport, PredictedClaim, compare, score
 from pipeline.display import cell, cells
-from pipeline.prompts import load_topic
-from pipeline.run import RunSummary, source_normalizer
+from pipeline.run import RunSummary
 from pipeline.store.db import Database, open_db
 from pipeline.store.queries import query
+from pipeline.topic import load_topic
 
 
 def git_commit() -> str | None:
@@ -76,7 +76,7 @@ def evaluate_run(
     gold = {name: g.claims for name, g in load_gold(gold_dir).items()}
     db = open_db(db_path)
     try:
-        normalize = source_normalizer(load_topic(summary.config.topic.split("@")[0]))
+        normalize = load_topic(summary.config.topic.split("@")[0]).source_normalizer()
         report: EvalReport = score(gold, predictions(db, summary), normalize)
         report = replace(report, grounding_rate=grounding_rate(db, summary))
         data = report.to_json_dict()

@@ -35,8 +35,8 @@ from pipeline.extract import STRATEGIES
 from pipeline.ingest import DEFAULT_MAX_BYTES
 from pipeline.interrupt import two_stage_interrupt
 from pipeline.metadata import DocumentMeta
-from pipeline.prompts import DEFAULT_TOPIC, PromptError
-from pipeline.run import BatchRunner, DocumentReport, RunOptions, RunSummary
+from pipeline.prompts import PromptError
+from pipeline.run import BatchRunner, DocumentReport, DocumentStatus, RunOptions, RunSummary
 from pipeline.store.db import DEFAULT_DB, Database, DatabaseLockedError, open_db
 from pipeline.store.figures import FigureFilter, list_conflicts, list_figures, refresh_figures
 from pipeline.store.migrations import NewerDatabaseError
@@ -50,6 +50,7 @@ from pipeline.store.queries import (
     query,
 )
 from pipeline.store.writer import RunCounts, abandon_run
+from pipeline.topic import DEFAULT_TOPIC
 from schemas.claims import Metric
 
 # Exit codes (README "Exit codes"): scripts and CI tell these apart.
@@ -247,9 +248,9 @@ def execute_run(
         task = progress.add_task("documents", total=None, stats="")
 
         def on_report(report: DocumentReport) -> None:
-            counts["claims"] += report.n_claims
-            counts["rejected"] += report.n_rejected
-            if report.status not in ("done", "skipped"):
+            counts["claims"] += report.counts.n_claims
+            counts["rejected"] += report.counts.n_rejected
+            if report.status not in (DocumentStatus.done, DocumentStatus.skipped):
                 counts["problems"] += 1
                 progress.console.print(
                     styled(report.status, "yellow", f" {report.origin}: {report.message}")

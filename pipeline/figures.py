@@ -236,20 +236,3 @@ def conflict_kind(a: Figure, b: Figure) -> str | None:
     if same_number and set(a.qualifiers) & set(b.qualifiers):
         return None
     return "discrepancy" if overlaps(a.bounds, b.bounds) else "contradiction"
-
-
-def sum_adds_up(parts: Iterable[tuple[float, float]], total: tuple[float, float]) -> bool:
-    """Whether parts (each an interval) can add up to the total: their sum interval meets it."""
-    lo = hi = 0.0
-    for p in parts:
-        lo, hi = lo + p[0], hi + p[1]
-    return overlaps((lo, hi), total)
-
-
-def exceeds(part: tuple[float, float], total: tuple[float, float]) -> bool:
-    """A sub-total that must exceed its total: its least value is above the total's most."""
-    return part[0] > total[1]
-
-
-def outside_range(value: int, low: int, high: int) -> bool:
-    return not low <= value <= high

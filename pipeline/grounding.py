@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 from pipeline.extract.base import Extracted
 from pipeline.extract.cues import MetricCues
-from pipeline.prompts import Topic
+from pipeline.topic import NormalizeSource, Topic
 from pipeline.validate import TopicTest, passed, validate_claim
 from schemas.records import ClaimStatus, Provenance, Span, ValidatedClaim
-
-NormalizeSource = Callable[[str | None], str | None]
 
 
 @cache

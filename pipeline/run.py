@@ -9,7 +9,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -17,19 +18,20 @@ import duckdb
 
 from pipeline.backends.base import Backend
 from pipeline.backends.cached import CachedBackend
+from pipeline.backends.call_log import CallLog, ModelCall
 from pipeline.extract import Strategy, create_strategy
-from pipeline.grounding import NormalizeSource, ground, topic_cues
+from pipeline.grounding import ground, topic_cues
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
 from pipeline.language import non_english_note
 from pipeline.metadata import DocumentMeta
-from pipeline.prompts import DEFAULT_TOPIC, PromptTemplate, Topic, load_topic
-from pipeline.store.calls import CallLog
+from pipeline.prompts import PromptTemplate
 from pipeline.store.db import Database
 from pipeline.store.figures import BuildStats, refresh_figures
 from pipeline.store.writer import (
     ExtractionRecord,
     RunConfig,
     RunCounts,
+    RunStatus,
     document_result,
     extraction_statuses,
     finish_run,
@@ -37,8 +39,10 @@ from pipeline.store.writer import (
     start_run,
     stored_counts,
 )
+from pipeline.text.article import Article
+from pipeline.topic import DEFAULT_TOPIC, NormalizeSource, Topic, load_topic
 from schemas.claims import SCHEMA_VERSION
-from schemas.records import Document, Provenance, ValidatedClaim
+from schemas.records import ClaimStatus, Document, Provenance, ValidatedClaim
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +60,20 @@ class RunOptions:
     metadata: DocumentMeta | None = None
 
 
+class DocumentStatus(StrEnum):
+    done = "done"
+    failed = "failed"
+    skipped = "skipped"  # extracted earlier, or the same text seen earlier in the run
+
+
 @dataclass(frozen=True)
 class DocumentReport:
     origin: str
-    status: str  # done | failed | skipped | an InputStatus for bad input
+    status: DocumentStatus | InputStatus  # an InputStatus for bad input
     doc_id: str | None = None
     message: str = ""
-    n_claims: int = 0
-    n_rejected: int = 0
-    n_model_calls: int = 0
-    n_cached_calls: int = 0
+    # n_inputs is 1, with one of n_documents, n_skipped, n_failed, n_bad_inputs (see `counted`).
+    counts: RunCounts = field(default_factory=RunCounts)
     seconds: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -95,15 +103,33 @@ def content_digest(prompt: PromptTemplate, topic: Topic, schema: dict[str, Any])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def source_normalizer(topic: Topic) -> NormalizeSource:
-    aliases = topic.aliases()
-    if aliases is not None:
-        return aliases.normalize
+# Which count a document adds to, by its status; any other status is bad input.
+_COUNTED_AS: dict[str, str] = {
+    DocumentStatus.done: "n_documents",
+    DocumentStatus.skipped: "n_skipped",
+    DocumentStatus.failed: "n_failed",
+}
 
-    def plain(name: str | None) -> str | None:
-        return name.strip() or None if name else None
 
-    return plain
+def counted(status: DocumentStatus | InputStatus, **counts: int) -> RunCounts:
+    """One document's counts: one input, what became of it, and `counts`."""
+    became = _COUNTED_AS.get(status, "n_bad_inputs")
+    return RunCounts(n_inputs=1, **{became: 1}, **counts)
+
+
+@dataclass
+class ExtractedDocument:
+    """What extracting one document gave: its claims, its report and the model calls it made
+    (stored with its results when the batch job has several workers)."""
+
+    claims: list[ValidatedClaim]
+    report: DocumentReport
+    calls: list[ModelCall] = field(default_factory=list)
+
+
+def _stored_with_document(call: ModelCall) -> None:
+    """`on_call` with several workers: the call reaches the store with its document's results
+    (through `ExtractionOutcome.calls`), so nothing is stored here."""
 
 
 def extract_document(
@@ -112,34 +138,40 @@ def extract_document(
     topic: Topic,
     provenance: Provenance,
     normalize_source: NormalizeSource,
-) -> tuple[list[ValidatedClaim], DocumentReport]:
+) -> ExtractedDocument:
     started = time.perf_counter()
-    outcome = strategy.extract(document.text)
+    # The document read once; the strategy and the checks take its text for now, and are to
+    # read the Article itself (its sentences, mentions and on-topic paragraphs) instead.
+    article = Article(document.text)
+    outcome = strategy.extract(article.text)
     claims = ground(
         [*outcome.claims, *outcome.salvaged],
-        document.text,
+        article.text,
         topic.mentions_topic,
         provenance,
         normalize_source,
         cues=topic_cues(topic),
     )
-    n_rejected = sum(1 for c in claims if c.status.value == "rejected")
-    failed = bool(outcome.errors)
+    n_rejected = sum(1 for c in claims if c.status == ClaimStatus.rejected)
+    status = DocumentStatus.failed if outcome.errors else DocumentStatus.done
     report = DocumentReport(
         origin=document.origin,
-        status="failed" if failed else "done",
+        status=status,
         doc_id=document.doc_id,
         message="; ".join(outcome.errors)[:2000],
-        n_claims=len(claims) - n_rejected,
-        n_rejected=n_rejected,
-        n_model_calls=outcome.n_calls,
-        n_cached_calls=outcome.n_cached,
+        counts=counted(
+            status,
+            n_claims=len(claims) - n_rejected,
+            n_rejected=n_rejected,
+            n_model_calls=outcome.n_calls,
+            n_cached_calls=outcome.n_cached,
+        ),
         seconds=time.perf_counter() - started,
         prompt_tokens=outcome.prompt_tokens,
         completion_tokens=outcome.completion_tokens,
-        note=non_english_note(document.text) or "",
+        note=non_english_note(article.text) or "",
     )
-    return claims, report
+    return ExtractedDocument(claims, report, outcome.calls)
 
 
 @dataclass(frozen=True)
@@ -154,13 +186,19 @@ class BatchRunner:
         self.db = db
         self.options = options
         self.topic = load_topic(options.topic)
-        self.normalize_source = source_normalizer(self.topic)
+        self.normalize_source = self.topic.source_normalizer()
         self.workers = max(1, min(options.concurrency, backend.max_concurrency))
-        # Several workers do not wait for their calls and results to be stored (a document is
-        # reported only once they are committed, which is what resuming needs). One worker
-        # waits: it gains nothing by going on, as the store's work would slow its next call.
-        self.calls = CallLog(db, wait=self.workers == 1)
-        self.backend = CachedBackend(backend, self.calls, use_cache=options.use_cache)
+        # One worker (the embedded model) stores each call as it is answered: calls are slow,
+        # and a killed run then keeps every one. Several workers store a document's calls with
+        # its results, in one write they do not wait for (a document is reported only once it
+        # is committed, which is what resuming needs): waiting for the store took a third of
+        # each worker's time with 16 documents in flight (bench/README.md).
+        self.calls = CallLog(db)
+        self.calls_with_results = self.workers > 1
+        on_call = _stored_with_document if self.calls_with_results else self.calls.record
+        self.backend = CachedBackend(
+            backend, self.calls, use_cache=options.use_cache, on_call=on_call
+        )
         self.strategy = create_strategy(options.strategy, self.backend, self.topic)
         self.config = RunConfig(
             model=backend.model,
@@ -215,7 +253,7 @@ class BatchRunner:
         self.run_id = run_id
         self.calls.run_id = run_id
         summary = RunSummary(run_id=run_id, config=self.config, counts=RunCounts())
-        status = "failed"
+        status = RunStatus.failed
         try:
             items = iter_inputs(
                 paths,
@@ -224,18 +262,19 @@ class BatchRunner:
                 fallback=self.options.metadata,
             )
             for report in self._process_all(run_id, items):
-                self._count(summary, report)
+                summary.reports.append(report)
+                summary.counts.add(report.counts)
                 if progress is not None:
                     progress(report)
             summary.interrupted = self.stopping
-            status = "interrupted" if summary.interrupted else "finished"
+            status = RunStatus.interrupted if summary.interrupted else RunStatus.finished
         except KeyboardInterrupt:
-            status = "interrupted"
+            status = RunStatus.interrupted
             raise
         finally:
             self.db.flush()  # documents in flight at an interrupt are stored whole
             summary.seconds = time.perf_counter() - started
-            if status != "finished":
+            if status != RunStatus.finished:
                 # Documents in flight at an interrupt were stored but never reported here.
                 summary.counts = stored_counts(self.db, run_id)
             finish_run(self.db, run_id, status, summary.counts)
@@ -250,23 +289,6 @@ class BatchRunner:
         except duckdb.Error:
             log.exception("could not rebuild figures; run `spanfact figures --rebuild`")
             return None
-
-    def _count(self, summary: RunSummary, report: DocumentReport) -> None:
-        c = summary.counts
-        summary.reports.append(report)
-        c.n_inputs += 1
-        if report.status == "skipped":
-            c.n_skipped += 1
-        elif report.status == "failed":
-            c.n_failed += 1
-        elif report.status != "done":
-            c.n_bad_inputs += 1
-        else:
-            c.n_documents += 1
-        c.n_claims += report.n_claims
-        c.n_rejected += report.n_rejected
-        c.n_model_calls += report.n_model_calls
-        c.n_cached_calls += report.n_cached_calls
 
     def _process_all(self, run_id: str, items: Iterable[InputItem]) -> Iterator[DocumentReport]:
         seen: set[str] = set()
@@ -307,7 +329,10 @@ class BatchRunner:
         if item.status is not InputStatus.ok or item.document is None:
             record_input(self.db, run_id, item.origin, item.status.value, item.message, None)
             return DocumentReport(
-                origin=item.origin, status=item.status.value, message=item.message
+                origin=item.origin,
+                status=item.status,
+                message=item.message,
+                counts=counted(item.status),
             )
         doc = item.document
         duplicate = doc.doc_id in seen
@@ -317,7 +342,11 @@ class BatchRunner:
             message = "same text seen earlier in this run" if duplicate else "already extracted"
             record_input(self.db, run_id, item.origin, "skipped", message, doc.doc_id)
             return DocumentReport(
-                origin=item.origin, status="skipped", doc_id=doc.doc_id, message=message
+                origin=item.origin,
+                status=DocumentStatus.skipped,
+                doc_id=doc.doc_id,
+                message=message,
+                counts=counted(DocumentStatus.skipped),
             )
         if item.message:
             log.warning("%s: %s", item.origin, item.message)
@@ -336,28 +365,32 @@ class BatchRunner:
         assert document is not None
         try:
             try:
-                claims, report = extract_document(
+                done = extract_document(
                     self.strategy, document, self.topic, self.provenance, self.normalize_source
                 )
             except Exception as exc:  # one bad document must not stop the batch
                 log.exception("extraction failed for %s", document.origin)
-                claims = []
-                report = DocumentReport(
-                    origin=document.origin,
-                    status="failed",
-                    doc_id=document.doc_id,
-                    message=f"{type(exc).__name__}: {exc}",
+                done = ExtractedDocument(
+                    claims=[],
+                    report=DocumentReport(
+                        origin=document.origin,
+                        status=DocumentStatus.failed,
+                        doc_id=document.doc_id,
+                        message=f"{type(exc).__name__}: {exc}",
+                        counts=counted(DocumentStatus.failed),
+                    ),
                 )
+            report = done.report
             _, result = document_result(
                 run_id,
                 document,
                 self.config,
-                claims,
+                done.claims,
                 ExtractionRecord(
                     status=report.status,
                     error=report.message or None,
-                    n_model_calls=report.n_model_calls,
-                    n_cached_calls=report.n_cached_calls,
+                    n_model_calls=report.counts.n_model_calls,
+                    n_cached_calls=report.counts.n_cached_calls,
                     seconds=report.seconds,
                     input_origin=item.origin,
                     # run_inputs.message: the ingest warnings and any note, for `spanfact sql`.
@@ -365,38 +398,22 @@ class BatchRunner:
                     supersede=todo.supersede,
                 ),
             )
-            writes = [*self.calls.take_pending(), self.db.submit(result)]
+            # Calls not stored yet go first, in the same transaction as the results.
+            calls = self.calls.write_for(done.calls if self.calls_with_results else [])
+            write = self.db.submit(replace(result, rows=[*calls.rows, *result.rows]))
             if self.workers == 1:
-                wait(writes)
+                wait([write])
         except BaseException as exc:  # e.g. the store is closed: the run must hear of it
-            self.calls.take_pending()
             stored.set_exception(exc)
             return
-        _when_all(writes, lambda: _settle(stored, report, writes))
+        write.add_done_callback(lambda w: _report_when_stored(stored, report, w))
 
 
-def _when_all(futures: list[Future[None]], callback: Callable[[], None]) -> None:
-    """Call `callback` once every future is done (in the thread that finishes the last)."""
-    remaining = len(futures)
-    lock = threading.Lock()
-
-    def one_done(_: Future[None]) -> None:
-        nonlocal remaining
-        with lock:
-            remaining -= 1
-            last = remaining == 0
-        if last:
-            callback()
-
-    for future in futures:
-        future.add_done_callback(one_done)
-
-
-def _settle(
-    stored: Future[DocumentReport], report: DocumentReport, writes: list[Future[None]]
+def _report_when_stored(
+    stored: Future[DocumentReport], report: DocumentReport, write: Future[None]
 ) -> None:
     # A write that failed means the store is failing: the run stops, as it would on any error.
-    error = next((e for e in (w.exception() for w in writes) if e is not None), None)
+    error = write.exception()
     if error is not None:
         stored.set_exception(error)
     else:

@@ -30,7 +30,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-# Used when the table does not list its own; spelled lower-case, compared lower-case.
+# The one list of ways a model says "nobody": used when a table does not list its own, and
+# when a topic has no table at all. Spelled lower-case, compared lower-case.
 DEFAULT_NULL_NAMES: tuple[str, ...] = (
     "null",
     "none",
@@ -40,6 +41,9 @@ DEFAULT_NULL_NAMES: tuple[str, ...] = (
     "na",
     "not stated",
     "not specified",
+    "no source",
+    "unnamed",
+    "unspecified",
 )
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})

@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline.align import locate
 from pipeline.extract.cues import MetricCues, allowed_metrics
-from pipeline.extract.sentences import Sentence, split_sentences
-from pipeline.numbers import NumberMention, find_mentions, values_in
+from pipeline.text.align import locate
+from pipeline.text.numbers import NumberMention, find_mentions, values_in
+from pipeline.text.sentences import Sentence, split_sentences
 from schemas.claims import Claim, Qualifier
 from schemas.records import CheckResult, Span
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.prompts import Topic, load_topic
 from pipeline.store.db import Database, open_db
+from pipeline.topic import Topic, load_topic
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "data" / "articles"

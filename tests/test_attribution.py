@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.extract.attribution import Known, attribute, known_sources
-from pipeline.prompts import Topic
+from pipeline.topic import Topic
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from pydantic import BaseModel, field_validator
 
 from pipeline.backends.base import LLMRequest, LLMResult
 from pipeline.backends.cached import CachedBackend, request_hash
+from pipeline.backends.call_log import CallLog
 from pipeline.backends.fake import FakeBackend, FakeReply, echo_responder
 from pipeline.backends.instructed import ResponseFormat, adapt_response_format, is_transient
 from pipeline.backends.registry import create_backend
-from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
 
 try:  # openai 3 moved to httpx2; openai 2 uses httpx

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 
 from pipeline.backends.cached import CachedBackend
+from pipeline.backends.call_log import CallLog
 from pipeline.backends.fake import FakeBackend
 from pipeline.extract import anchored
 from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.whole import WholeStrategy, chunks
 from pipeline.grounding import ground
-from pipeline.prompts import Topic
-from pipeline.store.calls import CallLog
 from pipeline.store.db import Database
+from pipeline.topic import Topic
 from schemas.claims import ClaimList, LabelMetric
 from schemas.records import ClaimStatus, Provenance
 
@@ -339,7 +339,7 @@ def test_label_metrics_are_the_claim_metrics_plus_none() -> None:
 
 
 def test_every_shipped_topic_is_one_file_with_its_own_vocabulary_and_aliases() -> None:
-    from pipeline.prompts import load_topic
+    from pipeline.topic import load_topic
 
     for name in ("ukraine_dprk", "disaster", "protests"):
         topic = load_topic(name)
@@ -379,7 +379,8 @@ def test_few_shot_examples_render_as_live_requests_do(
 ) -> None:
     # As langextract's validate_prompt_alignment: an example must show the model exactly what a
     # live request for its passage would, and answer only what that request's grammar allows.
-    from pipeline.prompts import load_prompt, load_topic
+    from pipeline.prompts import load_prompt
+    from pipeline.topic import load_topic
 
     topic = load_topic(topic_name)
     raw = [e for e in load_prompt("anchored_label").examples if e.passage is not None]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from evals.gold import GoldClaim, GoldError, GoldFile, load_gold
-from pipeline.prompts import load_topic
+from pipeline.topic import load_topic
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD_DIR = ROOT / "evals" / "gold"
@@ -80,8 +80,8 @@ def test_every_number_appears_in_its_quote(
     articles: Path, article: str, index: int, claim: GoldClaim
 ) -> None:
     # Imported here, not at the top, so that the other gold checks still run while
-    # pipeline/numbers.py is missing; this test then fails with the ImportError, as it should.
-    from pipeline.numbers import values_in
+    # pipeline/text/numbers.py is missing; this test then fails with the ImportError, as it should.
+    from pipeline.text.numbers import values_in
 
     found = values_in(claim.quote)
     numbers = {claim.value} | {n for n in (claim.low, claim.high) if n is not None}

@@ -347,7 +347,7 @@ def one_long_paragraph(n_chars: int) -> str:
 def test_a_40_kb_paragraph_is_extracted_in_seconds_not_minutes() -> None:
     from pipeline.backends.fake import FakeBackend, echo_responder
     from pipeline.extract import create_strategy
-    from pipeline.prompts import load_topic
+    from pipeline.topic import load_topic
 
     text = one_long_paragraph(40_000)
     backend = FakeBackend(echo_responder)
@@ -362,7 +362,7 @@ def test_a_40_kb_paragraph_is_extracted_in_seconds_not_minutes() -> None:
 def test_no_request_outgrows_the_context_whatever_the_sentence_length(strategy: str) -> None:
     from pipeline.backends.fake import FakeBackend, echo_responder
     from pipeline.extract import create_strategy
-    from pipeline.prompts import load_topic
+    from pipeline.topic import load_topic
 
     text = one_long_paragraph(200_000)  # one 200 KB "sentence": 43,342 tokens asked before
     backend = FakeBackend(echo_responder)
@@ -372,7 +372,7 @@ def test_no_request_outgrows_the_context_whatever_the_sentence_length(strategy: 
 
 
 def test_sentences_are_bounded_and_cover_long_lines_in_order() -> None:
-    from pipeline.extract.sentences import MAX_SENTENCE_CHARS, split_sentences
+    from pipeline.text.sentences import MAX_SENTENCE_CHARS, split_sentences
 
     text = one_long_paragraph(50_000) + "\n\nA short one. And 5 000 troops."
     sentences = split_sentences(text)

@@ -24,8 +24,9 @@ from pipeline.backends.fake import FakeBackend
 from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.extract.whole import WholeStrategy, as_data
 from pipeline.grounding import ground, merge_repeats, topic_cues
-from pipeline.prompts import Topic, load_prompt
+from pipeline.prompts import load_prompt
 from pipeline.store.db import open_db
+from pipeline.topic import Topic
 from pipeline.validate import (
     ADDRESSED_MARKERS,
     addressed_to_reader,

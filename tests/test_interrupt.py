@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.backends.cached import CachedBackend
+from pipeline.backends.call_log import CallLog
 from pipeline.backends.fake import FakeBackend, echo_responder
 from pipeline.extract import create_strategy
-from pipeline.prompts import load_topic
 from pipeline.run import BatchRunner, RunOptions
-from pipeline.store.calls import CallLog
 from pipeline.store.db import Database, open_db
+from pipeline.topic import load_topic
 from tests.batch_inputs import write_articles
 from tests.test_crash import SpanfactProcess, q, read_marker
 
@@ -97,7 +97,7 @@ def test_stop_finishes_started_documents_and_counts_them(tmp_path: Path) -> None
 
 def test_the_backend_counts_requests_as_they_are_answered(db: Database) -> None:
     # The progress bar shows this count, so it moves within a long document.
-    backend = CachedBackend(FakeBackend(echo_responder), CallLog(db, wait=True))
+    backend = CachedBackend(FakeBackend(echo_responder), CallLog(db))
     assert backend.n_requests == 0
     text = (
         "Russia said 100 North Korean troops were killed.\n\nKyiv said 40 were captured in Kursk."

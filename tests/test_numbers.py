@@ -1,4 +1,4 @@
-"""Unit tests for pipeline.numbers: every number form, every kind, every hedge, and offsets."""
+"""Unit tests for pipeline.text.numbers: every number form, every kind, every hedge, and offsets."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from pipeline.numbers import (
+from pipeline.text.numbers import (
     ABOUT,
     AT_LEAST,
     EXACT,

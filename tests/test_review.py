@@ -13,7 +13,6 @@ from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
 from pipeline import cli
-from pipeline.numbers import find_mentions
 from pipeline.review import build_review
 from pipeline.review.calls import LoggedCall, calls_for_claim, passage_of
 from pipeline.review.load import load_review
@@ -21,6 +20,7 @@ from pipeline.review.marks import ClaimAnchor, MarkKind, layout, place_claims
 from pipeline.review.render import page_path, render_document
 from pipeline.review.timeline import Report, chart
 from pipeline.store.db import open_db
+from pipeline.text.numbers import find_mentions
 from tests.review_inputs import (
     HALLUCINATED,
     REJECTED_REASON,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.prompts import load_topic
 from pipeline.sources import SourceAliasError, SourceAliases, clean_source, load_aliases
+from pipeline.topic import load_topic
 
 ROOT = Path(__file__).resolve().parents[1]
 

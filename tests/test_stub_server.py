@@ -18,9 +18,9 @@ from pipeline.backends.instructed import ResponseFormat
 from pipeline.backends.registry import create_backend
 from pipeline.extract import create_strategy
 from pipeline.extract.anchored import labels_model
-from pipeline.prompts import load_topic
 from pipeline.run import BatchRunner, RunOptions, RunSummary
 from pipeline.store.db import Database, open_db
+from pipeline.topic import load_topic
 from schemas.claims import ClaimList
 from tests.batch_inputs import write_articles
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pipeline.extract.sentences import split_sentences
+from pipeline.text.sentences import split_sentences
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 
 from pipeline.backends.fake import FakeBackend
 from pipeline.extract.anchored import AnchoredStrategy
-from pipeline.prompts import load_topic
+from pipeline.topic import load_topic
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

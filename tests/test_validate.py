@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.align import locate
+from pipeline.text.align import locate
 from pipeline.validate import (
     check_numbers_in_span,
     check_qualifier,

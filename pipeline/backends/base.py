@@ -8,9 +8,13 @@ stores. Callers never branch on which backend they hold.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from pipeline.backends.call_log import ModelCall
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,12 @@ class LLMRequest:
         return {"max_tokens": self.max_tokens, "temperature": self.temperature}
 
 
+class CallStatus(StrEnum):
+    ok = "ok"
+    invalid = "invalid"  # the answer failed validation
+    error = "error"  # no usable answer
+
+
 @dataclass
 class CallRecord:
     """One attempt at the model: what went in, what came out, what it cost."""
@@ -45,7 +55,7 @@ class CallRecord:
     response_raw: str | None = None
     parsed: dict[str, Any] | None = None
     error: str | None = None
-    status: str = "ok"  # ok | invalid (answer failed validation) | error (no usable answer)
+    status: CallStatus = CallStatus.ok
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     latency_ms: float | None = None
@@ -60,17 +70,12 @@ class LLMResult:
     request_hash: str = ""
     # On a cache hit, the logged answers of the call's attempts that failed validation.
     replayed_invalid: list[str] = field(default_factory=list)
+    # Set by `CachedBackend` when the request reached the model: the call to store.
+    logged: ModelCall | None = None
 
     @property
     def ok(self) -> bool:
         return self.parsed is not None
-
-    @property
-    def last_raw(self) -> str | None:
-        for record in reversed(self.records):
-            if record.response_raw is not None:
-                return record.response_raw
-        return None
 
     @property
     def invalid_answers(self) -> list[str]:
@@ -84,7 +89,7 @@ class LLMResult:
         return [
             r.response_raw
             for r in self.records
-            if r.status == "invalid" and r.response_raw is not None
+            if r.status == CallStatus.invalid and r.response_raw is not None
         ]
 
     @property

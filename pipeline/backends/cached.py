@@ -1,4 +1,9 @@
-"""A backend wrapper that answers repeated requests from the call log and logs every call."""
+"""A backend wrapper that answers repeated requests from the call log and logs every call.
+
+Each call that reaches the model is handed to `on_call` as a `ModelCall`, and travels on its
+`LLMResult.logged` too: by default it is committed at once (`CallLog.record`); the batch job
+with several workers instead stores a document's calls with its results.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from pipeline.backends.base import Backend, LLMRequest, LLMResult
-from pipeline.store.calls import CallLog
+from pipeline.backends.call_log import CallLog, ModelCall
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +46,18 @@ def request_hash(backend: Backend, request: LLMRequest) -> str:
 
 
 class CachedBackend:
-    def __init__(self, inner: Backend, calls: CallLog, *, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        inner: Backend,
+        calls: CallLog,
+        *,
+        use_cache: bool = True,
+        on_call: Callable[[ModelCall], None] | None = None,
+    ) -> None:
         self.inner = inner
         self.calls = calls
+        # What to do with each new call besides returning it: store it now, by default.
+        self.on_call = calls.record if on_call is None else on_call
         self.use_cache = use_cache
         self.name = inner.name
         self.model = inner.model
@@ -82,5 +97,6 @@ class CachedBackend:
                     )
         result = self.inner.complete(request)
         result.request_hash = key
-        self.calls.record(key, self.inner.name, self.inner.model, request, result.records)
+        result.logged = ModelCall(key, self.inner.name, self.inner.model, request, result.records)
+        self.on_call(result.logged)
         return result

@@ -4,6 +4,12 @@ A `FakeBackend` is given either a list of replies (consumed in order) or a funct
 request's messages to a reply. A reply is a string (the model's text), a `FakeReply` (text plus
 finish reason, e.g. "length" for a truncated answer), or an exception to raise (e.g. a timeout).
 Every call's keyword arguments are kept in `calls`, so tests can see what a server would receive.
+
+A test seam, not a model: `--model fake` (see `registry`) answers with `echo_responder`, which
+labels every number it is shown `other`, so the CLI and a whole batch run can be tested end to end
+without a model file or a network. `SPANFACT_FAKE_DELAY` (seconds per call) makes it as slow as a
+model, so tests can kill or interrupt a real `spanfact run` process mid-document
+(tests/test_crash.py); nothing outside the tests should set it.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from pipeline.backends.base import CallRecord, LLMRequest, LLMResult
+from pipeline.backends.base import CallRecord, CallStatus, LLMRequest, LLMResult
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ class InstructedBackend:
                             messages=list(kwargs.get("messages", [])),
                             params=params,
                             error=f"{type(exc).__name__}: {exc}",
-                            status="error",
+                            status=CallStatus.error,
                             latency_ms=(time.perf_counter() - started) * 1000,
                         )
                     )
@@ -281,13 +281,13 @@ class InstructedBackend:
 
 
 def _answered(records: list[CallRecord]) -> list[CallRecord]:
-    return [r for r in records if r.status != "error"]
+    return [r for r in records if r.status != CallStatus.error]
 
 
 def _mark_success(records: list[CallRecord], parsed: dict[str, Any]) -> None:
     answered = _answered(records)
     for r in answered[:-1]:
-        r.status = "invalid"
+        r.status = CallStatus.invalid
         r.error = r.error or "failed validation; the model was re-asked with the error"
     if answered:
         answered[-1].parsed = parsed
@@ -295,7 +295,7 @@ def _mark_success(records: list[CallRecord], parsed: dict[str, Any]) -> None:
 
 def _mark_failed(records: list[CallRecord], error: str) -> None:
     for r in _answered(records):
-        r.status = "invalid"
+        r.status = CallStatus.invalid
         r.error = _short(error)
 
 

@@ -106,6 +106,3 @@ class LocalBackend(InstructedBackend):
                 verbose=False,
             )
         return self._llm
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False))

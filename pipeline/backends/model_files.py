@@ -77,14 +77,6 @@ def cache_dir() -> Path:
     return Path(base) / "spanfact" / "models"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(8 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def assemble(model: PackagedModel, target_dir: Path | None = None) -> Path:
     """Return the path of the assembled model, building and verifying it on first use."""
     directory = target_dir or cache_dir()

@@ -1,4 +1,7 @@
-"""`--model` strings to backends, in one place (the only place that knows every backend)."""
+"""`--model` strings to backends, in one place (the only place that knows every backend).
+
+`fake` and the `SPANFACT_FAKE_DELAY` variable are test seams (see `pipeline.backends.fake`).
+"""
 
 from __future__ import annotations
 
@@ -42,7 +45,7 @@ def create_backend(
     if family == "fake":
         from pipeline.backends.fake import FakeBackend, echo_responder
 
-        # A delay lets tests interrupt a run mid-way, as a slow model would.
+        # Test seam: a delay lets tests kill or interrupt a run mid-way, as a slow model would.
         delay = float(os.environ.get("SPANFACT_FAKE_DELAY", "0") or 0)
         return FakeBackend(echo_responder, model="fake-echo", delay_s=delay)
     raise BackendError(f"unknown --model {spec!r}; expected {MODEL_HELP}")

@@ -6,8 +6,9 @@ import os
 from typing import Any, Protocol
 
 from pipeline.backends.base import Backend
-from pipeline.extract.base import Extracted, ExtractionOutcome
-from pipeline.prompts import PromptTemplate, Topic
+from pipeline.extract.base import ExtractionOutcome
+from pipeline.prompts import PromptTemplate
+from pipeline.topic import Topic
 
 STRATEGIES = ("anchored", "whole")
 
@@ -41,4 +42,4 @@ def create_strategy(name: str, backend: Backend, topic: Topic) -> Strategy:
     raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
 
 
-__all__ = ["STRATEGIES", "Extracted", "ExtractionOutcome", "Strategy", "create_strategy"]
+__all__ = ["STRATEGIES", "Strategy", "create_strategy"]

@@ -1,13 +1,14 @@
 """Anchored strategy: numbers are found deterministically; the model only labels them.
 
 Small models copy numbers and quotes badly but can say what a number counts when shown it. So
-value, range and hedge come from `pipeline.numbers`, the quote is the number's sentence, and the
-subject is read off the words after the number. The model reads each on-topic paragraph once,
-with its numbers marked, and answers a metric code (and who says it) per number: one call per
-paragraph, not one per sentence with its neighbours, so each token of the article is read once.
+value, range and hedge come from `pipeline.text.numbers`, the quote is the number's sentence,
+the subject is read off the words after the number and the source off the sentence or its
+paragraph. The model reads the on-topic paragraphs that hold numbers once, with the numbers
+marked, and writes only a metric name per number.
 
-The metric cues of the topic are shown as hints. In `filter` mode (kept to measure against) they
-also limit the grammar, which keeps the right metric out of reach when its cue sits elsewhere.
+Each number is offered the metrics its clause's cue words name, plus `other` and `none`
+(`filter`, the default); `sentence` offers every metric its sentence names, `hint` every metric
+of the topic with the cues as hints. The README's Evaluation section gives the measured choice.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.attribution import credit, known_sources
 from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.extract.cues import ALWAYS, MetricCues, allowed_metrics, sentence_hints
-from pipeline.extract.sentences import Sentence, split_sentences
-from pipeline.numbers import NumberMention, find_mentions
-from pipeline.prompts import Example, PromptError, PromptTemplate, Topic, load_prompt
+from pipeline.prompts import Example, PromptError, PromptTemplate, load_prompt
+from pipeline.text.numbers import NumberMention, find_mentions
+from pipeline.text.sentences import Sentence, split_sentences
+from pipeline.topic import Topic
 from pipeline.validate import topical_paragraph
 from schemas.claims import SCHEMA_VERSION, Claim, LabelMetric, Metric, Qualifier
 from schemas.records import Span

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.backends.base import LLMResult
+from pipeline.backends.base import CallStatus, LLMResult
+from pipeline.backends.call_log import ModelCall
 from schemas.claims import Claim
 from schemas.records import Span
 
@@ -28,11 +29,15 @@ class ExtractionOutcome:
     n_cached: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # The calls that reached the model, for the batch job to store with the results.
+    calls: list[ModelCall] = field(default_factory=list)
 
     def count(self, result: LLMResult) -> None:
+        if result.logged is not None:
+            self.calls.append(result.logged)
         if result.cached:
             self.n_cached += 1
         else:
-            self.n_calls += len([r for r in result.records if r.status != "error"]) or 1
+            self.n_calls += len([r for r in result.records if r.status != CallStatus.error]) or 1
         self.prompt_tokens += result.prompt_tokens
         self.completion_tokens += result.completion_tokens

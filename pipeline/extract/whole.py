@@ -18,9 +18,10 @@ from pydantic import ValidationError, ValidationInfo, model_validator
 from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.extract.cues import MetricCues
-from pipeline.extract.sentences import windows
 from pipeline.grounding import topic_cues
-from pipeline.prompts import PromptTemplate, Topic, load_prompt
+from pipeline.prompts import PromptTemplate, load_prompt
+from pipeline.text.sentences import windows
+from pipeline.topic import Topic
 from pipeline.validate import TopicTest, error_for_model, passed, validate_claim
 from schemas.claims import SCHEMA_VERSION, Claim, ClaimList
 

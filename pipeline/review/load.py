@@ -17,6 +17,8 @@ from typing import Any
 from pipeline.review.calls import ClaimCall, LoggedCall, calls_for_claim, passage_of
 from pipeline.store.db import Database
 from pipeline.store.queries import query
+from pipeline.store.writer import ExtractionStatus
+from schemas.records import ClaimStatus
 
 
 class UnknownRunError(LookupError):
@@ -90,11 +92,11 @@ class DocumentView:
 
     @property
     def n_verified(self) -> int:
-        return sum(1 for c in self.claims if c.status == "verified")
+        return sum(1 for c in self.claims if c.status == ClaimStatus.verified)
 
     @property
     def n_rejected(self) -> int:
-        return sum(1 for c in self.claims if c.status == "rejected")
+        return sum(1 for c in self.claims if c.status == ClaimStatus.rejected)
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -102,7 +104,7 @@ class DocumentView:
         out = list(self.warnings)
         if self.extraction is None:
             out.append("never extracted")
-        elif self.extraction.status == "failed":
+        elif self.extraction.status == ExtractionStatus.failed:
             out.append(f"extraction failed: {self.extraction.error or 'no message'}")
         return tuple(out)
 

@@ -1,21 +1,19 @@
 """Where each number of an article sits and what became of it: the document page's layout.
 
 Pure: the text, the stored claims' spans and values, and the topic test in; paragraphs of plain
-and marked segments out. Every number `pipeline.numbers` finds is marked once: with the claim
+and marked segments out. Every number `pipeline.text.numbers` finds is marked once: with the claim
 stored for it, or with why it is no claim (not a count, not picked, in an off-topic paragraph).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pipeline.numbers import NumberMention, find_mentions
-from pipeline.validate import topical_paragraph
-from schemas.records import Span
-
-TopicTest = Callable[[str], bool]
+from pipeline.text.article import Article, TopicTest
+from pipeline.text.numbers import NumberMention
+from schemas.records import ClaimStatus
 
 
 class MarkKind(StrEnum):
@@ -41,7 +39,7 @@ class ClaimAnchor:
 @dataclass(frozen=True)
 class Mark:
     kind: MarkKind
-    mention_kind: str  # count, year, date, ... (pipeline.numbers.MentionKind)
+    mention_kind: str  # count, year, date, ... (pipeline.text.numbers.MentionKind)
     claim_id: str | None = None
 
 
@@ -101,21 +99,9 @@ def place_claims(
     return taken, unplaced
 
 
-def paragraph_bounds(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-blank line: spanfact's paragraphs are lines."""
-    bounds = []
-    start = 0
-    for line in text.split("\n"):
-        end = start + len(line)
-        if line.strip():
-            bounds.append((start, end))
-        start = end + 1
-    return bounds
-
-
 def _kind_of(mention: NumberMention, claim: ClaimAnchor | None, on_topic: bool | None) -> Mark:
     if claim is not None:
-        kind = MarkKind.rejected if claim.status == "rejected" else MarkKind.verified
+        kind = MarkKind.rejected if claim.status == ClaimStatus.rejected else MarkKind.verified
         return Mark(kind, mention.kind.value, claim.claim_id)
     if on_topic is False:
         return Mark(MarkKind.off_topic, mention.kind.value)
@@ -126,21 +112,22 @@ def _kind_of(mention: NumberMention, claim: ClaimAnchor | None, on_topic: bool |
 
 def layout(text: str, claims: Sequence[ClaimAnchor], on_topic: TopicTest | None) -> Layout:
     """The text as paragraphs of segments, every number mention marked once."""
-    mentions = find_mentions(text)
+    article = Article(text)
+    mentions = list(article.mentions)
     placed, unplaced = place_claims(mentions, claims)
     paragraphs = []
-    for start, end in paragraph_bounds(text):
-        topical = (
-            None
-            if on_topic is None
-            else topical_paragraph(text, Span(start=start, end=end), on_topic) is not None
-        )
+    for para in article.paragraphs:
+        if not para.text.strip():
+            continue
+        start, end = para.start, para.end
+        topical = None if on_topic is None else article.topical_reason(start, on_topic) is not None
         segments: list[Segment] = []
         cursor = start
-        for i, m in enumerate(mentions):
+        for i in article.mention_indices(start, end):
+            m = mentions[i]
             # A mention running over a line break belongs to no paragraph; its claim (if any)
             # is listed with the unplaced ones below.
-            if m.start < start or m.end > end:
+            if m.end > end:
                 continue
             if m.start > cursor:
                 segments.append(Segment(text[cursor : m.start]))

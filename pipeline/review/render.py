@@ -18,10 +18,12 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from pipeline.prompts import PromptError, load_topic
+from pipeline.prompts import PromptError
 from pipeline.review.load import DocumentView, FigureView, ReviewData
-from pipeline.review.marks import ClaimAnchor, Layout, MarkKind, TopicTest, layout
+from pipeline.review.marks import ClaimAnchor, Layout, MarkKind, layout
 from pipeline.review.timeline import Chart, Report, chart
+from pipeline.text.article import TopicTest
+from pipeline.topic import load_topic
 
 PAGES_DIR = "doc"
 

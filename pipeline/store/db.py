@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +31,16 @@ class Rows:
     columns: tuple[str, ...]
     values: Sequence[Sequence[Any]]
     on_conflict: str = ""  # e.g. "ON CONFLICT (doc_id) DO NOTHING"
+
+    @classmethod
+    def of(cls, table: str, rows: Sequence[Mapping[str, Any]], on_conflict: str = "") -> Rows:
+        """Rows given as dicts keyed by column name, all with the same keys: adding a column
+        touches its migration and the one place that fills it."""
+        columns = tuple(rows[0]) if rows else ()
+        for row in rows:
+            if tuple(row) != columns:
+                raise ValueError(f"{table}: rows with different columns: {columns} {tuple(row)}")
+        return cls(table, columns, [list(row.values()) for row in rows], on_conflict)
 
 
 @dataclass(frozen=True)
@@ -241,6 +251,11 @@ def _execute(con: duckdb.DuckDBPyConnection, writes: list[Write]) -> None:
             groups.setdefault((rows.table, rows.columns, rows.on_conflict), []).extend(rows.values)
     for (table, columns, on_conflict), values in groups.items():
         insert_rows(con, table, columns, values, on_conflict=on_conflict)
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, Any]) -> None:
+    """INSERT one row given as a dict keyed by column name."""
+    insert_rows(con, table, tuple(row), [list(row.values())])
 
 
 def insert_rows(

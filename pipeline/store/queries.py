@@ -71,11 +71,6 @@ EXPORT_TABLES: dict[str, str] = {
 }
 
 
-def export_facts(db: Database, path: Path, fmt: str) -> int:
-    """Write the `facts` view (claims with document and provenance); returns the row count."""
-    return export_table(db, path, fmt, "facts")
-
-
 def export_table(db: Database, path: Path, fmt: str, table: str) -> int:
     """Write one of EXPORT_TABLES; returns the row count."""
     if fmt not in EXPORT_FORMATS:

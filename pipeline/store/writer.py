@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from pipeline.store.db import Database, Rows, Write
-from schemas.records import Document, ValidatedClaim
+from pipeline.store.db import Database, Rows, Write, insert
+from schemas.records import ClaimStatus, Document, ValidatedClaim
 
 
 @dataclass(frozen=True)
@@ -37,20 +38,36 @@ class RunConfig:
         blob = json.dumps(asdict(self), sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def recorded(self) -> list[str]:
-        """The fields `runs` and `extractions` store, in their column order."""
-        return [
-            self.model,
-            self.strategy,
-            self.topic,
-            self.prompt_name,
-            self.prompt_version,
-            self.schema_version,
-        ]
+    def recorded(self) -> dict[str, str]:
+        """The columns `runs` and `extractions` store of the configuration."""
+        return {
+            "model": self.model,
+            "strategy": self.strategy,
+            "topic": self.topic,
+            "prompt_name": self.prompt_name,
+            "prompt_version": self.prompt_version,
+            "schema_version": self.schema_version,
+        }
+
+
+class RunStatus(StrEnum):
+    running = "running"
+    finished = "finished"
+    interrupted = "interrupted"
+    failed = "failed"
+
+
+class ExtractionStatus(StrEnum):
+    done = "done"
+    failed = "failed"
+    superseded = "superseded"  # a later extraction of the same configuration replaced it
 
 
 @dataclass
 class RunCounts:
+    """What a run counts, as `runs` stores it. A document's report counts the same things for
+    itself (one input, and what became of it); a run's counts are the sum of its reports'."""
+
     n_inputs: int = 0
     n_documents: int = 0
     n_skipped: int = 0
@@ -60,6 +77,10 @@ class RunCounts:
     n_rejected: int = 0
     n_model_calls: int = 0
     n_cached_calls: int = 0
+
+    def add(self, other: RunCounts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 def _now() -> datetime:
@@ -71,39 +92,45 @@ def start_run(db: Database, config: RunConfig, command: str, args: dict[str, Any
     with db.transaction() as con:
         # We hold the only write lock, so a run still marked running died without finishing.
         con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
-        con.execute(
-            "INSERT INTO runs (run_id, started_at, status, command, model, strategy, topic, "
-            "prompt_name, prompt_version, schema_version, args) "
-            "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                _now(),
-                command,
-                *config.recorded(),
-                json.dumps(args, default=str),
-            ],
-        )
+        row = {
+            "run_id": run_id,
+            "started_at": _now(),
+            "status": str(RunStatus.running),
+            "command": command,
+            **config.recorded(),
+            "args": json.dumps(args, default=str),
+        }
+        insert(con, "runs", row)
     return run_id
 
 
-def finish_run(db: Database, run_id: str, status: str, counts: RunCounts) -> None:
-    fields = asdict(counts)
-    assignments = ", ".join(f"{name} = ?" for name in fields)
+def finish_run(db: Database, run_id: str, status: RunStatus, counts: RunCounts) -> None:
+    counted = asdict(counts)
+    assignments = ", ".join(f"{name} = ?" for name in counted)
     with db.transaction() as con:
         con.execute(
             f"UPDATE runs SET status = ?, finished_at = ?, {assignments} WHERE run_id = ?",
-            [status, _now(), *fields.values(), run_id],
+            [str(status), _now(), *counted.values(), run_id],
         )
 
 
-_INPUT_COLUMNS = ("run_id", "origin", "status", "message", "doc_id")
+def _input_row(
+    run_id: str, origin: str, status: str, message: str | None, doc_id: str | None
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "origin": origin,
+        "status": status,
+        "message": message or None,
+        "doc_id": doc_id,
+    }
 
 
 def record_input(
     db: Database, run_id: str, origin: str, status: str, message: str, doc_id: str | None
 ) -> None:
-    row = [run_id, origin, status, message or None, doc_id]
-    db.write(Write(rows=[Rows("run_inputs", _INPUT_COLUMNS, [row])]))
+    row = _input_row(run_id, origin, status, message, doc_id)
+    db.write(Write(rows=[Rows.of("run_inputs", [row])]))
 
 
 def extraction_statuses(db: Database, doc_id: str, config_key: str) -> set[str]:
@@ -123,7 +150,7 @@ def is_done(db: Database, doc_id: str, config_key: str) -> bool:
 
 @dataclass(frozen=True)
 class ExtractionRecord:
-    status: str  # done | failed
+    status: ExtractionStatus | str  # done | failed
     error: str | None
     n_model_calls: int
     n_cached_calls: int
@@ -135,67 +162,6 @@ class ExtractionRecord:
     # False when the caller knows there is no earlier extraction of this configuration to mark
     # superseded: the UPDATE is the one statement a group commit runs per document.
     supersede: bool = True
-
-
-_CLAIM_COLUMNS = (
-    "claim_id",
-    "extraction_id",
-    "doc_id",
-    "run_id",
-    "idx",
-    "status",
-    "metric",
-    "value",
-    "low",
-    "high",
-    "qualifier",
-    "subject",
-    "source",
-    "source_norm",
-    "location",
-    "time_reference",
-    "quote",
-    "span_start",
-    "span_end",
-    "spans",
-    "reasons",
-    "model",
-    "strategy",
-    "prompt_name",
-    "prompt_version",
-    "schema_version",
-)
-_CHECK_COLUMNS = ("claim_id", "name", "passed", "detail")
-_DOCUMENT_COLUMNS = (
-    "doc_id",
-    "origin",
-    "title",
-    "text",
-    "n_chars",
-    "warnings",
-    "published_at",
-    "outlet",
-    "url",
-)
-_EXTRACTION_COLUMNS = (
-    "extraction_id",
-    "doc_id",
-    "config_key",
-    "run_id",
-    "model",
-    "strategy",
-    "topic",
-    "prompt_name",
-    "prompt_version",
-    "schema_version",
-    "status",
-    "error",
-    "n_claims",
-    "n_rejected",
-    "n_model_calls",
-    "n_cached_calls",
-    "seconds",
-)
 
 
 def save_document_result(
@@ -221,7 +187,7 @@ def document_result(
 ) -> tuple[str, Write]:
     """A new extraction id, and the write that stores the document's results atomically."""
     extraction_id = uuid.uuid4().hex
-    n_rejected = sum(1 for c in claims if c.status.value == "rejected")
+    n_rejected = sum(1 for c in claims if c.status == ClaimStatus.rejected)
     claim_rows = []
     check_rows = []
     for idx, v in enumerate(claims):
@@ -229,39 +195,42 @@ def document_result(
         c = v.claim
         span = v.span
         claim_rows.append(
-            [
-                claim_id,
-                extraction_id,
-                document.doc_id,
-                run_id,
-                idx,
-                v.status.value,
-                c.metric.value,
-                c.value,
-                c.low,
-                c.high,
-                c.qualifier.value,
-                c.subject,
-                c.source,
-                v.source_norm,
-                c.location,
-                c.time_reference,
-                c.quote,
-                span.start if span else None,
-                span.end if span else None,
-                json.dumps([s.model_dump() for s in v.spans]),
-                v.reasons,
-                v.provenance.model,
-                v.provenance.strategy,
-                v.provenance.prompt_name,
-                v.provenance.prompt_version,
-                v.provenance.schema_version,
-            ]
+            {
+                "claim_id": claim_id,
+                "extraction_id": extraction_id,
+                "doc_id": document.doc_id,
+                "run_id": run_id,
+                "idx": idx,
+                "status": v.status.value,
+                "metric": c.metric.value,
+                "value": c.value,
+                "low": c.low,
+                "high": c.high,
+                "qualifier": c.qualifier.value,
+                "subject": c.subject,
+                "source": c.source,
+                "source_norm": v.source_norm,
+                "location": c.location,
+                "time_reference": c.time_reference,
+                "quote": c.quote,
+                "span_start": span.start if span else None,
+                "span_end": span.end if span else None,
+                "spans": json.dumps([s.model_dump() for s in v.spans]),
+                "reasons": v.reasons,
+                "model": v.provenance.model,
+                "strategy": v.provenance.strategy,
+                "prompt_name": v.provenance.prompt_name,
+                "prompt_version": v.provenance.prompt_version,
+                "schema_version": v.provenance.schema_version,
+            }
         )
-        check_rows += [[claim_id, ch.name, ch.passed, ch.detail] for ch in v.checks]
+        check_rows += [
+            {"claim_id": claim_id, "name": ch.name, "passed": ch.passed, "detail": ch.detail}
+            for ch in v.checks
+        ]
 
     statements: list[tuple[str, list[Any]]] = []
-    if record.status == "done" and record.supersede:
+    if record.status == ExtractionStatus.done and record.supersede:
         # A failed retry must not hide the last good extraction.
         statements.append(
             (
@@ -270,51 +239,42 @@ def document_result(
                 [document.doc_id, config.key],
             )
         )
+    document_row = {
+        "doc_id": document.doc_id,
+        "origin": document.origin,
+        "title": document.title,
+        "text": document.text,
+        "n_chars": len(document.text),
+        "warnings": document.warnings,
+        "published_at": document.published_at,
+        "outlet": document.outlet,
+        "url": document.url,
+    }
+    extraction_row = {
+        "extraction_id": extraction_id,
+        "doc_id": document.doc_id,
+        "config_key": config.key,
+        "run_id": run_id,
+        **config.recorded(),
+        "status": str(record.status),
+        "error": record.error,
+        "n_claims": len(claims) - n_rejected,
+        "n_rejected": n_rejected,
+        "n_model_calls": record.n_model_calls,
+        "n_cached_calls": record.n_cached_calls,
+        "seconds": record.seconds,
+    }
     rows = [
-        Rows(
-            "documents",
-            _DOCUMENT_COLUMNS,
-            [
-                [
-                    document.doc_id,
-                    document.origin,
-                    document.title,
-                    document.text,
-                    len(document.text),
-                    document.warnings,
-                    document.published_at,
-                    document.outlet,
-                    document.url,
-                ]
-            ],
-            on_conflict="ON CONFLICT (doc_id) DO NOTHING",
-        ),
-        Rows(
-            "extractions",
-            _EXTRACTION_COLUMNS,
-            [
-                [
-                    extraction_id,
-                    document.doc_id,
-                    config.key,
-                    run_id,
-                    *config.recorded(),
-                    record.status,
-                    record.error,
-                    len(claims) - n_rejected,
-                    n_rejected,
-                    record.n_model_calls,
-                    record.n_cached_calls,
-                    record.seconds,
-                ]
-            ],
-        ),
-        Rows("claims", _CLAIM_COLUMNS, claim_rows),
-        Rows("checks", _CHECK_COLUMNS, check_rows),
+        Rows.of("documents", [document_row], on_conflict="ON CONFLICT (doc_id) DO NOTHING"),
+        Rows.of("extractions", [extraction_row]),
+        Rows.of("claims", claim_rows),
+        Rows.of("checks", check_rows),
     ]
     if record.input_origin is not None:
-        input_row = [run_id, record.input_origin, "ok", record.input_message, document.doc_id]
-        rows.append(Rows("run_inputs", _INPUT_COLUMNS, [input_row]))
+        input_row = _input_row(
+            run_id, record.input_origin, "ok", record.input_message, document.doc_id
+        )
+        rows.append(Rows.of("run_inputs", [input_row]))
     return extraction_id, Write(statements, rows, key=("document", document.doc_id))
 
 

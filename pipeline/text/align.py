@@ -12,6 +12,7 @@ import re
 
 from rapidfuzz import fuzz
 
+from pipeline.text.sentences import split_sentences
 from schemas.records import Span
 
 FUZZY_THRESHOLD = 85.0
@@ -85,8 +86,6 @@ def locate(quote: str, text: str, *, threshold: float = FUZZY_THRESHOLD) -> Span
 
 def _units(text: str) -> list[tuple[int, int]]:
     """Sentences and pairs of adjacent sentences: a model's quote is usually one or two."""
-    from pipeline.extract.sentences import split_sentences
-
     sentences = split_sentences(text)
     units = [(s.start, s.end) for s in sentences]
     units += [(a.start, b.end) for a, b in itertools.pairwise(sentences)]
@@ -114,13 +113,3 @@ def _fuzzy_sentence(norm_quote: str, text: str, threshold: float) -> Span | None
     if best is None or best[0] < threshold:
         return None
     return Span(start=best[1], end=best[2], method="fuzzy", score=round(best[0], 1))
-
-
-def all_occurrences(needle: str, text: str) -> list[Span]:
-    """Every exact occurrence, for claims stated more than once in an article."""
-    spans: list[Span] = []
-    start = text.find(needle)
-    while needle and start >= 0:
-        spans.append(Span(start=start, end=start + len(needle), method="exact"))
-        start = text.find(needle, start + 1)
-    return spans

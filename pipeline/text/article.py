@@ -1,0 +1,134 @@
+"""One document's text read once: paragraphs, sentences and number mentions, with offsets.
+
+`run.py` builds one `Article` per document and hands it on, so strategies and checks look
+things up here instead of splitting the text again. Each analysis is computed on first use and
+kept: a strategy that never reads sentences (`whole`) never pays for pysbd.
+
+An `Article` belongs to one worker thread at a time, like the document it reads.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from pipeline.text.numbers import NumberMention, find_mentions
+from pipeline.text.sentences import Sentence, split_sentences
+
+# Is this paragraph's text about the topic? (`Topic.mentions_topic`)
+TopicTest = Callable[[str], bool]
+
+# A paragraph opening like this continues the story before it ("The shipments also included
+# 220 missiles, the JCS said.") and may name nothing of the topic itself. A glued-on story
+# starts fresh, with its own names.
+_CONTINUES = re.compile(
+    r"^[\s\"“‘'(]*(?:the|these|those|this|that|such|both|it|its|they|their|he|his|she|her|"
+    r"also|in addition|additionally|but|and)\b",
+    re.IGNORECASE,
+)
+# A paragraph is a non-empty line, as `split_sentences` numbers them (`Sentence.paragraph`).
+_PARAGRAPH = re.compile(r"[^\n]+")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    index: int  # == `Sentence.paragraph` of its sentences
+    start: int
+    end: int
+    text: str
+
+
+class Article:
+    """The analyses of one text; `text` is the document's normalised text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # (on-topic test, paragraph index) -> whether it names the topic: each paragraph is
+        # tested once, however many numbers it holds.
+        self._topical: dict[tuple[TopicTest, int], bool] = {}
+
+    @cached_property
+    def paragraphs(self) -> tuple[Paragraph, ...]:
+        return tuple(
+            Paragraph(index=i, start=m.start(), end=m.end(), text=m.group())
+            for i, m in enumerate(_PARAGRAPH.finditer(self.text))
+        )
+
+    @cached_property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return tuple(split_sentences(self.text))
+
+    @cached_property
+    def mentions(self) -> tuple[NumberMention, ...]:
+        """Every number in the text, in order (`find_mentions` over the whole text, once)."""
+        return tuple(find_mentions(self.text))
+
+    @cached_property
+    def _paragraph_starts(self) -> list[int]:
+        return [p.start for p in self.paragraphs]
+
+    @cached_property
+    def _mention_starts(self) -> list[int]:
+        return [m.start for m in self.mentions]
+
+    @cached_property
+    def _sentence_mentions(self) -> tuple[tuple[NumberMention, ...], ...]:
+        return tuple(tuple(self.mentions_in(s.start, s.end)) for s in self.sentences)
+
+    def paragraph_at(self, offset: int) -> Paragraph | None:
+        """The paragraph holding the character at `offset`, or None between paragraphs."""
+        index = bisect_right(self._paragraph_starts, offset) - 1
+        if index < 0 or offset >= self.paragraphs[index].end:
+            return None
+        return self.paragraphs[index]
+
+    def mention_indices(self, start: int, end: int) -> range:
+        """Where in `mentions` are those that start within text[start:end]."""
+        lo = bisect_left(self._mention_starts, start)
+        return range(lo, bisect_left(self._mention_starts, end, lo))
+
+    def mentions_in(self, start: int, end: int) -> list[NumberMention]:
+        """The mentions that start within text[start:end]."""
+        found = self.mention_indices(start, end)
+        return list(self.mentions[found.start : found.stop])
+
+    def sentence_mentions(self, index: int) -> tuple[NumberMention, ...]:
+        """The mentions that start within `sentences[index]`."""
+        return self._sentence_mentions[index]
+
+    def topical_reason(self, offset: int, on_topic: TopicTest) -> str | None:
+        """Why the paragraph holding `offset` is about the topic, or None when it is not.
+
+        It is when it mentions the topic, or when it opens as a continuation of a paragraph
+        that is (past any blank ones).
+        """
+        paragraph = self.paragraph_at(offset)
+        if paragraph is None:
+            return None
+        index = paragraph.index
+        hops = 0
+        while True:
+            if self._is_topical(index, on_topic):
+                if hops:
+                    return "paragraph continues one about the topic"
+                return "paragraph is about the topic"
+            current = self.paragraphs[index]
+            if index == 0 or not _CONTINUES.match(current.text[:200]):
+                return None
+            index -= 1
+            while index > 0 and not self.paragraphs[index].text.strip():
+                index -= 1
+            hops += 1
+
+    def on_topic_paragraphs(self, on_topic: TopicTest) -> list[Paragraph]:
+        """The paragraphs about the topic, directly or as a continuation."""
+        return [p for p in self.paragraphs if self.topical_reason(p.start, on_topic) is not None]
+
+    def _is_topical(self, index: int, on_topic: TopicTest) -> bool:
+        key = (on_topic, index)
+        if key not in self._topical:
+            self._topical[key] = on_topic(self.paragraphs[index].text)
+        return self._topical[key]

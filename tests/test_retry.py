@@ -114,7 +114,9 @@ def test_max_retries_and_timeout_are_options_and_env_vars(
     assert time.monotonic() - started < 1.9
     rows = open_db(db, read_only=True)
     try:
-        calls = rows.read("SELECT attempt, status, error FROM llm_calls ORDER BY run_id, attempt")
+        calls = rows.read(
+            "SELECT attempt, status, error FROM llm_calls ORDER BY created_at, attempt"
+        )
     finally:
         rows.close()
     assert [(a, s) for a, s, _ in calls] == [(1, "error"), (2, "error"), (1, "error")]

@@ -411,7 +411,7 @@ def test_anchored_claims_pass_the_new_checks(topic: Topic) -> None:
         return json.dumps(
             {
                 "labels": {
-                    str(i): labels.get(ln.split("]", 1)[1].split("(")[0].strip(), "none")
+                    str(i): labels.get(ln.split("]", 1)[1].split(":")[0].strip(), "none")
                     for i, ln in enumerate(items, start=1)
                 }
             }

@@ -102,5 +102,11 @@ def test_the_backend_counts_requests_as_they_are_answered(db: Database) -> None:
     text = (
         "Russia said 100 North Korean troops were killed.\n\nKyiv said 40 were captured in Kursk."
     )
-    create_strategy("anchored", backend, load_topic()).extract(text)
-    assert backend.n_requests == 2
+    create_strategy("anchored", backend, load_topic()).extract(text + "\n\n" + text)
+    assert backend.n_requests == 1  # both number paragraphs go in one request
+    # A document too long for one request is sent in several, each counted as it is answered.
+    long = "\n\n".join(
+        f"Kyiv said {n} North Korean troops were killed in Kursk." for n in range(20, 40)
+    )
+    create_strategy("anchored", backend, load_topic()).extract(long)
+    assert backend.n_requests == 1 + 3  # 20 numbers, at most 8 a request

@@ -24,8 +24,8 @@ def readme_topic() -> str:
 
 def first_option_responder(messages: list[dict[str, Any]]) -> str:
     """Answers each item with its first option: the metric its cues name."""
-    items = re.findall(r"^\[(\d+)\] .*?\(options: ([a-z_]+)", messages[-1]["content"], re.M)
-    return json.dumps({"labels": dict(items)})
+    items = re.findall(r"^\[(\d+)\] [^:\n]*(?:: ([a-z_]+))?", messages[-1]["content"], re.M)
+    return json.dumps({"labels": {i: metric or "none" for i, metric in items}})
 
 
 def test_the_readme_worked_example_loads_and_labels_by_its_cues(tmp_path: Path) -> None:

@@ -77,7 +77,8 @@ def answered_labels(parsed: BaseModel, n: int) -> list[LabelMetric]:
 
 def mark(sentences: list[Sentence], mentions: list[NumberMention], first_id: int = 1) -> str:
     """The sentences as one passage, each mention written as [id:number]."""
-    parts = []
+    parts: list[str] = []
+    previous = -1
     i = first_id
     for s in sentences:
         text = s.text
@@ -89,8 +90,13 @@ def mark(sentences: list[Sentence], mentions: list[NumberMention], first_id: int
         for m, k in reversed(marks):
             lo, hi = m.start - s.start, m.end - s.start
             text = f"{text[:lo]}[{k}:{text[lo:hi]}]{text[hi:]}"
+        if parts and s.paragraph != previous:
+            parts.append("\n")
+        elif parts:
+            parts.append(" ")
         parts.append(text)
-    return " ".join(parts)
+        previous = s.paragraph
+    return "".join(parts)
 
 
 def _clauses(sentence: Sentence, mentions: list[NumberMention]) -> Iterator[tuple[str, str]]:
@@ -231,21 +237,28 @@ def claim_from_label(
 def units(
     sentences: list[Sentence], mentions: dict[int, list[NumberMention]]
 ) -> Iterator[list[Sentence]]:
-    """Runs of sentences sent together: a paragraph, cut where it would hold too much."""
+    """Runs of sentences sent together: the number-bearing paragraphs, in order, several to a
+    request until it would hold too much. A paragraph without a number to label is not sent,
+    and each request pays the template and the answer's wrapping once for several paragraphs."""
+    paragraphs: dict[int, list[int]] = {}
+    for index, sentence in enumerate(sentences):
+        paragraphs.setdefault(sentence.paragraph, []).append(index)
     unit: list[Sentence] = []
     held = chars = 0
-    for index, sentence in enumerate(sentences):
-        new_paragraph = bool(unit) and sentence.paragraph != unit[-1].paragraph
-        n = len(mentions.get(index, ()))
-        full = held + n > MAX_MENTIONS or chars + len(sentence.text) > MAX_CHARS
-        too_much = bool(unit) and full
-        if new_paragraph or too_much:
-            if held:
-                yield unit
-            unit, held, chars = [], 0, 0
-        unit.append(sentence)
-        held += n
-        chars += len(sentence.text) + 1
+    for indexes in paragraphs.values():
+        n = sum(len(mentions.get(i, ())) for i in indexes)
+        if not n:
+            continue
+        for index in indexes:
+            sentence = sentences[index]
+            k = len(mentions.get(index, ()))
+            if unit and (held + k > MAX_MENTIONS or chars + len(sentence.text) > MAX_CHARS):
+                if held:
+                    yield unit
+                unit, held, chars = [], 0, 0
+            unit.append(sentence)
+            held += k
+            chars += len(sentence.text) + 1
     if held:
         yield unit
 
@@ -359,7 +372,11 @@ class AnchoredStrategy:
                 "id": i,
                 "text": m.text,
                 "hint": ", ".join(h for h in hint if h in opts),
-                "options": ", ".join(opts) if self.cue_mode != "hint" else "",
+                # `none` is always allowed (the system prompt says so); `other` is shown, as a
+                # model answers only what it sees.
+                "options": "/".join(o for o in opts if o != "none")
+                if self.cue_mode != "hint"
+                else "",
             }
             for i, (m, opts, hint) in enumerate(zip(flat, options, hints, strict=True), 1)
         ]
@@ -417,16 +434,16 @@ class AnchoredStrategy:
             outcome.errors.append(f"passage at {unit[0].start}: {result.error}")
             return
         labels = answered_labels(result.parsed, len(flat))
-        texts = [s.text for s in unit]
-        index = {id(s): k for k, s in enumerate(unit)}
+        same = {id(s): [t for t in unit if t.paragraph == s.paragraph] for s in unit}
         for metric, (sentence, mention) in zip(labels, flat, strict=False):
             if metric is LabelMetric.none:
                 continue
             # Who says it is read off the text, never generated: a name costs the model ~10
             # tokens, and a small model credits whichever agency sits nearest.
+            paragraph = same[id(sentence)]
             source = credit(
-                texts,
-                index[id(sentence)],
+                [t.text for t in paragraph],
+                paragraph.index(sentence),
                 mention.start - sentence.start,
                 mention.end - sentence.start,
                 self.known,

@@ -39,7 +39,7 @@ from pipeline.store.writer import (
     start_run,
     stored_counts,
 )
-from pipeline.text.article import Article
+from pipeline.text.article import read_article
 from pipeline.topic import DEFAULT_TOPIC, NormalizeSource, Topic, load_topic
 from schemas.claims import SCHEMA_VERSION
 from schemas.records import ClaimStatus, Document, Provenance, ValidatedClaim
@@ -140,10 +140,9 @@ def extract_document(
     normalize_source: NormalizeSource,
 ) -> ExtractedDocument:
     started = time.perf_counter()
-    # The document read once; the strategy and the checks take its text for now, and are to
-    # read the Article itself (its sentences, mentions and on-topic paragraphs) instead.
-    article = Article(document.text)
-    outcome = strategy.extract(article.text)
+    # The document read once: the strategy reads this Article, the checks the same one.
+    article = read_article(document.text)
+    outcome = strategy.extract(article)
     claims = ground(
         [*outcome.claims, *outcome.salvaged],
         article.text,

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.text.align import locate
+from pipeline.text.article import TopicTest as TopicTest
+from pipeline.text.article import read_article
 from pipeline.text.numbers import NumberMention, find_mentions, values_in
-from pipeline.text.sentences import Sentence, split_sentences
+from pipeline.text.sentences import Sentence
 from schemas.claims import Claim, Qualifier
 from schemas.records import CheckResult, Span
-
-TopicTest = Callable[[str], bool]
 
 
 def check_quote_located(claim: Claim, text: str) -> tuple[CheckResult, Span | None]:
@@ -96,11 +96,12 @@ class _Analysis:
     mention_starts: tuple[int, ...]
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _analysis(text: str) -> _Analysis:
-    # Keyed by the text itself, like `_lines`: every claim of an article asks again.
-    sentences = tuple(split_sentences(text))
-    mentions = tuple(find_mentions(text))
+    # Every claim of an article asks again; the sentences and numbers are the Article's.
+    article = read_article(text)
+    sentences = article.sentences
+    mentions = article.mentions
     return _Analysis(
         sentences,
         tuple(s.start for s in sentences),
@@ -445,69 +446,12 @@ def check_not_addressed_to_reader(claim: Claim, sentences: str) -> CheckResult:
     )
 
 
-# A paragraph opening like this continues the story before it ("The shipments also included
-# 220 missiles, the JCS said.") and may name nothing of the topic itself. A glued-on story
-# starts fresh, with its own names.
-_CONTINUES = re.compile(
-    r"^[\s\"“‘'(]*(?:the|these|those|this|that|such|both|it|its|they|their|he|his|she|her|"
-    r"also|in addition|additionally|but|and)\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass
-class _Lines:
-    """Where each line of a text starts and ends, and which lines are about a topic.
-
-    Built once per text: finding a span's paragraph by scanning back to the previous newline,
-    and testing the paragraph's topic, cost the paragraph's length for every number, which was
-    quadratic in a long single-paragraph article.
-    """
-
-    starts: list[int]
-    ends: list[int]
-    topical: dict[tuple[TopicTest, int], bool] = field(default_factory=dict)
-
-
-@lru_cache(maxsize=4)
-def _lines(text: str) -> _Lines:
-    # Keyed by the text itself: a str caches its hash, and the same object is passed each time.
-    starts = [0, *(m.end() for m in re.finditer("\n", text))]
-    ends = [*(s - 1 for s in starts[1:]), len(text)]
-    return _Lines(starts, ends)
-
-
-def _is_topical(lines: _Lines, text: str, index: int, on_topic: TopicTest) -> bool:
-    key = (on_topic, index)
-    if key not in lines.topical:
-        lines.topical[key] = on_topic(text[lines.starts[index] : lines.ends[index]])
-    return lines.topical[key]
-
-
 def topical_paragraph(text: str, span: Span, on_topic: TopicTest) -> str | None:
     """Why the paragraph holding `span` is about the topic, or None when it is not.
 
     It is when it mentions the topic, or when it opens as a continuation of a paragraph that is.
     """
-    lines = _lines(text)
-    index = bisect_right(lines.starts, span.start) - 1
-    hops = 0
-    while True:
-        if _is_topical(lines, text, index, on_topic):
-            return (
-                "paragraph continues one about the topic"
-                if hops
-                else "paragraph is about the topic"
-            )
-        start = lines.starts[index]
-        opening = text[start : min(lines.ends[index], start + 200)]
-        if index == 0 or not _CONTINUES.match(opening):
-            return None
-        # The paragraph before, past any blank lines.
-        index -= 1
-        while index > 0 and not text[lines.starts[index] : lines.ends[index]].strip():
-            index -= 1
-        hops += 1
+    return read_article(text).topical_reason(span.start, on_topic)
 
 
 def check_on_topic(text: str, span: Span, on_topic: TopicTest) -> CheckResult:

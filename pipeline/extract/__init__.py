@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from pipeline.backends.base import Backend
 from pipeline.extract.base import ExtractionOutcome
 from pipeline.prompts import PromptTemplate
+from pipeline.text.article import Article
 from pipeline.topic import Topic
 
 STRATEGIES = ("anchored", "whole")
@@ -23,7 +24,10 @@ class Strategy(Protocol):
         stored results stale, with the prompt and topic files."""
         ...
 
-    def extract(self, text: str) -> ExtractionOutcome: ...
+    def extract(self, text: str | Article) -> ExtractionOutcome:
+        """The document's claims; it is given as its `Article` by the run (plain text is
+        read into one), so its sentences and numbers are found once."""
+        ...
 
 
 def create_strategy(name: str, backend: Backend, topic: Topic) -> Strategy:

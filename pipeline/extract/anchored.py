@@ -27,10 +27,10 @@ from pipeline.extract.attribution import credit, known_sources
 from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.extract.cues import ALWAYS, MetricCues, allowed_metrics, sentence_hints
 from pipeline.prompts import Example, PromptError, PromptTemplate, load_prompt
-from pipeline.text.numbers import NumberMention, find_mentions
-from pipeline.text.sentences import Sentence, split_sentences
+from pipeline.text.article import Article, read_article
+from pipeline.text.numbers import NumberMention
+from pipeline.text.sentences import Sentence
 from pipeline.topic import Topic
-from pipeline.validate import topical_paragraph
 from schemas.claims import SCHEMA_VERSION, Claim, LabelMetric, Metric, Qualifier
 from schemas.records import Span
 
@@ -301,22 +301,16 @@ class AnchoredStrategy:
     def response_schema(self) -> dict[str, Any]:
         return labels_model((self.vocabulary,)).model_json_schema()
 
-    def extract(self, text: str) -> ExtractionOutcome:
+    def extract(self, text: str | Article) -> ExtractionOutcome:
+        article = text if isinstance(text, Article) else read_article(text)
         outcome = ExtractionOutcome(self.prompt.name, self.prompt.version)
-        sentences = split_sentences(text)
-        candidates = [m for m in find_mentions(text) if m.is_candidate]
+        sentences = list(article.sentences)
         by_sentence: dict[int, list[NumberMention]] = {}
-        cursor = 0
         for index, sentence in enumerate(sentences):
-            inside = []
-            while cursor < len(candidates) and candidates[cursor].start < sentence.end:
-                if candidates[cursor].start >= sentence.start:
-                    inside.append(candidates[cursor])
-                cursor += 1
+            inside = [m for m in article.sentence_mentions(index) if m.is_candidate]
             if not inside:
                 continue
-            span = Span(start=sentence.start, end=sentence.end, method="anchored")
-            if topical_paragraph(text, span, self.topic.mentions_topic) is None:
+            if article.topical_reason(sentence.start, self.topic.mentions_topic) is None:
                 log.debug("skipping off-topic sentence %r", sentence.text[:80])
                 continue
             by_sentence[index] = inside
@@ -391,9 +385,12 @@ class AnchoredStrategy:
             if example.passage is None:
                 rendered.append(example)
                 continue
-            sentences = split_sentences(example.passage)
-            candidates = [m for m in find_mentions(example.passage) if m.is_candidate]
-            mentions = [[m for m in candidates if s.start <= m.start < s.end] for s in sentences]
+            article = Article(example.passage)
+            sentences = list(article.sentences)
+            mentions = [
+                [m for m in article.sentence_mentions(i) if m.is_candidate]
+                for i in range(len(sentences))
+            ]
             user_vars, options = self.render(sentences, mentions)
             if len(options) != len(example.labels):
                 raise PromptError(

@@ -20,6 +20,7 @@ from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.extract.cues import MetricCues
 from pipeline.grounding import topic_cues
 from pipeline.prompts import PromptTemplate, load_prompt
+from pipeline.text.article import Article
 from pipeline.text.sentences import windows
 from pipeline.topic import Topic
 from pipeline.validate import TopicTest, error_for_model, passed, validate_claim
@@ -112,7 +113,8 @@ class WholeStrategy:
     def response_schema(self) -> dict[str, Any]:
         return GroundedClaimList.model_json_schema()
 
-    def extract(self, text: str) -> ExtractionOutcome:
+    def extract(self, text: str | Article) -> ExtractionOutcome:
+        text = text.text if isinstance(text, Article) else text
         outcome = ExtractionOutcome(self.prompt.name, self.prompt.version)
         for chunk in chunks(text, self.chunk_chars):
             request = LLMRequest(

@@ -1,8 +1,9 @@
 """One document's text read once: paragraphs, sentences and number mentions, with offsets.
 
-`run.py` builds one `Article` per document and hands it on, so strategies and checks look
-things up here instead of splitting the text again. Each analysis is computed on first use and
-kept: a strategy that never reads sentences (`whole`) never pays for pysbd.
+`run.py` reads one `Article` per document (`read_article`) and hands it to the strategy; the
+checks get the same one from `read_article`, so nothing splits the text again. Each analysis
+is computed on first use and kept: a strategy that never reads sentences (`whole`) never pays
+for pysbd.
 
 An `Article` belongs to one worker thread at a time, like the document it reads.
 """
@@ -13,7 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from pipeline.text.numbers import NumberMention, find_mentions
 from pipeline.text.sentences import Sentence, split_sentences
@@ -132,3 +133,11 @@ class Article:
         if key not in self._topical:
             self._topical[key] = on_topic(self.paragraphs[index].text)
         return self._topical[key]
+
+
+@lru_cache(maxsize=8)
+def read_article(text: str) -> Article:
+    """The `Article` of `text`, built once: the run, the strategy and the checks of one
+    document all ask here, so its sentences and numbers are found once. Keyed by the text
+    itself (a str caches its hash); a few documents are in flight at a time."""
+    return Article(text)

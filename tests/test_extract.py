@@ -12,12 +12,12 @@ import pytest
 from pipeline.backends.cached import CachedBackend
 from pipeline.backends.call_log import CallLog
 from pipeline.backends.fake import FakeBackend
-from pipeline.extract import anchored
 from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.whole import WholeStrategy, chunks
 from pipeline.grounding import ground
 from pipeline.store.db import Database
+from pipeline.text.article import Article
 from pipeline.topic import Topic
 from schemas.claims import ClaimList, LabelMetric
 from schemas.records import ClaimStatus, Provenance
@@ -392,7 +392,7 @@ def test_few_shot_examples_render_as_live_requests_do(
     fake = FakeBackend(label_all({}))
     strategy = AnchoredStrategy(fake, topic, cue_mode=cue_mode)
     # The examples are generic news; every topic's live requests must read them the same way.
-    monkeypatch.setattr(anchored, "topical_paragraph", lambda text, span, on_topic: text)
+    monkeypatch.setattr(Article, "topical_reason", lambda self, offset, on_topic: "example")
     for example, rendered in zip(raw, strategy.examples, strict=True):
         assert example.passage is not None
         answer = json.loads(rendered.assistant)["labels"]

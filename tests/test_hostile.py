@@ -12,35 +12,27 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from pipeline import cli
 from pipeline.ingest import InputStatus, iter_inputs
 from pipeline.store.db import open_db
+from tests.cli_helpers import cli_invoker
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 
-
-@pytest.fixture(autouse=True)
-def quiet_logging(monkeypatch: pytest.MonkeyPatch) -> None:
-    # `run` reconfigures the root logger for a terminal; in-process that would outlive the test.
-    monkeypatch.setattr(cli, "_setup_logging", lambda verbose: None)
+pytestmark = pytest.mark.usefixtures("quiet_cli_logging")
 
 
 @pytest.fixture
-def invoke() -> Iterator[Any]:
-    runner = CliRunner()
-
-    def call(*args: str) -> Result:
-        return runner.invoke(cli.app, list(args), env={"COLUMNS": "250"})
-
-    yield call
+def invoke() -> Callable[..., Result]:
+    return cli_invoker(columns=250)
 
 
 def one_line(text: str) -> str:

@@ -12,7 +12,7 @@ from pipeline.store.db import open_db
 def stored_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
     db = open_db(path, read_only=True)
     try:
-        return db.con.execute(sql).fetchall()
+        return db.read(sql)
     finally:
         db.close()
 

@@ -25,3 +25,13 @@ def db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def topic() -> Topic:
     return load_topic()
+
+
+@pytest.fixture
+def quiet_cli_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For modules that invoke the CLI in-process: `run` reconfigures the root logger for a
+    terminal, and in-process that would outlive the test. Modules opt in with
+    `pytestmark = pytest.mark.usefixtures("quiet_cli_logging")`."""
+    from pipeline import cli
+
+    monkeypatch.setattr(cli, "_setup_logging", lambda verbose: None)

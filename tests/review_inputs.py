@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.backends.fake import FakeBackend, echo_responder
+from pipeline.review import build_review
 from pipeline.run import BatchRunner, RunOptions
 from pipeline.store.db import open_db
 
@@ -85,3 +86,13 @@ def build_store(root: Path) -> Path:
     finally:
         db.close()
     return path
+
+
+def build_site(store: Path, out: Path) -> Path:
+    """The review site of `store`, written to `out`; the store is opened read-only."""
+    db = open_db(store, read_only=True)
+    try:
+        build_review(db, out)
+    finally:
+        db.close()
+    return out

@@ -6,18 +6,19 @@ import csv
 import io
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from pipeline import cli
 from pipeline.backends.fake import FakeBackend, echo_responder
 from pipeline.run import BatchRunner, RunOptions
 from pipeline.store.db import open_db
+from tests.cli_helpers import cli_invoker
+from tests.store_helpers import scalar
 
 ARTICLES = {
     "seoul.txt": "South Korea's spy agency said 300 North Korean troops were killed in Kursk.\n",
@@ -29,20 +30,12 @@ ARTICLES = {
 N_FACTS = 3
 
 
-@pytest.fixture(autouse=True)
-def quiet_logging(monkeypatch: pytest.MonkeyPatch) -> None:
-    # `run` reconfigures the root logger for a terminal; in-process that would outlive the test.
-    monkeypatch.setattr(cli, "_setup_logging", lambda verbose: None)
+pytestmark = pytest.mark.usefixtures("quiet_cli_logging")
 
 
 @pytest.fixture
-def invoke() -> Iterator[Any]:
-    runner = CliRunner()
-
-    def call(*args: str) -> Result:
-        return runner.invoke(cli.app, list(args), env={"COLUMNS": "200"})
-
-    yield call
+def invoke() -> Callable[..., Result]:
+    return cli_invoker(columns=200)
 
 
 def write_articles(path: Path) -> Path:
@@ -73,16 +66,6 @@ def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         db.close()
     assert summary.counts.n_claims == N_FACTS
     return path
-
-
-def scalar(db_path: Path, sql: str) -> Any:
-    db = open_db(db_path, read_only=True)
-    try:
-        row = db.con.execute(sql).fetchone()
-    finally:
-        db.close()
-    assert row is not None
-    return row[0]
 
 
 # ---------------------------------------------------------------------------------------------

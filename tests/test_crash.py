@@ -21,6 +21,7 @@ from pipeline.backends.registry import create_backend
 from pipeline.run import BatchRunner, RunOptions
 from pipeline.store.db import DatabaseLockedError, open_db
 from tests.batch_inputs import write_articles
+from tests.store_helpers import stored_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_S = 60.0
@@ -100,16 +101,8 @@ def read_marker(name: str) -> str:
     return rf"read\s+\S*{re.escape(name)}\s+\(\d+\s+bytes\)"
 
 
-def q(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    db = open_db(db_path, read_only=True)
-    try:
-        return db.con.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
 def facts(db_path: Path) -> list[tuple[Any, ...]]:
-    rows = q(db_path, "SELECT origin, metric, value, quote FROM facts ORDER BY ALL")
+    rows = stored_rows(db_path, "SELECT origin, metric, value, quote FROM facts ORDER BY ALL")
     return [(Path(origin).name, *rest) for origin, *rest in rows]
 
 
@@ -131,11 +124,11 @@ def test_a_run_killed_mid_way_resumes_to_the_same_result(
     assert victim.wait() == -signal.SIGKILL
 
     # What the dead process left: whole documents only, its run still marked running.
-    assert q(db_path, "SELECT status FROM runs") == [("running",)]
-    (n_done,) = q(db_path, "SELECT count(*) FROM extractions WHERE status = 'done'")[0]
+    assert stored_rows(db_path, "SELECT status FROM runs") == [("running",)]
+    (n_done,) = stored_rows(db_path, "SELECT count(*) FROM extractions WHERE status = 'done'")[0]
     assert kill_at - 1 <= n_done < n_docs
-    assert q(db_path, "SELECT count(*) FROM documents") == [(n_done,)]
-    assert q(
+    assert stored_rows(db_path, "SELECT count(*) FROM documents") == [(n_done,)]
+    assert stored_rows(
         db_path,
         "SELECT count(*) FROM claims WHERE extraction_id NOT IN "
         "(SELECT extraction_id FROM extractions)",
@@ -151,16 +144,18 @@ def test_a_run_killed_mid_way_resumes_to_the_same_result(
     )
     assert rerun.returncode == 0, rerun.stderr[-3000:]
 
-    runs = q(db_path, "SELECT status, n_skipped, n_documents FROM runs ORDER BY started_at")
+    runs = stored_rows(
+        db_path, "SELECT status, n_skipped, n_documents FROM runs ORDER BY started_at"
+    )
     assert runs == [("interrupted", 0, 0), ("finished", n_done, n_docs - n_done)]
-    per_doc = q(
+    per_doc = stored_rows(
         db_path,
         "SELECT d.origin, count(e.extraction_id) FILTER (WHERE e.status = 'done') "
         "FROM documents d LEFT JOIN extractions e USING (doc_id) GROUP BY d.origin",
     )
     assert sorted(Path(o).name for o, _ in per_doc) == [f"doc_{i:02d}.txt" for i in range(n_docs)]
     assert {n for _, n in per_doc} == {1}
-    n_facts, n_distinct = q(
+    n_facts, n_distinct = stored_rows(
         db_path, "SELECT count(*), count(DISTINCT (doc_id, metric, value)) FROM facts"
     )[0]
     assert n_facts == n_distinct
@@ -207,8 +202,8 @@ def test_a_second_writer_is_refused_and_the_first_run_is_unharmed(
     assert "in use by another spanfact process" in reader.stderr
 
     assert first.wait() == 0, first.stderr[-3000:]
-    assert q(db_path, "SELECT status, n_documents FROM runs") == [("finished", n_docs)]
-    assert q(
+    assert stored_rows(db_path, "SELECT status, n_documents FROM runs") == [("finished", n_docs)]
+    assert stored_rows(
         db_path, "SELECT count(*), count(DISTINCT doc_id) FROM extractions WHERE status = 'done'"
     ) == [(n_docs, n_docs)]
     assert len(facts(db_path)) == n_docs

@@ -12,48 +12,32 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from pipeline import cli
 from pipeline.ingest import InputStatus, iter_inputs
-from pipeline.store.db import open_db
+from tests.cli_helpers import cli_invoker
+from tests.store_helpers import stored_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 
-
-@pytest.fixture(autouse=True)
-def quiet_logging(monkeypatch: pytest.MonkeyPatch) -> None:
-    # `run` reconfigures the root logger for a terminal; in-process that would outlive the test.
-    monkeypatch.setattr(cli, "_setup_logging", lambda verbose: None)
+pytestmark = pytest.mark.usefixtures("quiet_cli_logging")
 
 
 @pytest.fixture
-def invoke() -> Iterator[Any]:
-    runner = CliRunner()
-
-    def call(*args: str) -> Result:
-        return runner.invoke(cli.app, list(args), env={"COLUMNS": "250"})
-
-    yield call
+def invoke() -> Callable[..., Result]:
+    return cli_invoker(columns=250)
 
 
 def one_line(text: str) -> str:
     """rich wraps and pads; compare words, not layout."""
     return " ".join(text.split())
-
-
-def rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    db = open_db(db_path, read_only=True)
-    try:
-        return db.read(sql)
-    finally:
-        db.close()
 
 
 @pytest.fixture
@@ -76,7 +60,7 @@ def test_brackets_in_an_article_print_literally_and_the_run_completes(
     assert result.exit_code == 0, result.output
     assert result.exception is None
     assert "[NIS] said 300" in one_line(result.output)
-    assert rows(db, "SELECT count(*) FROM extractions WHERE status = 'done'") == [(1,)]
+    assert stored_rows(db, "SELECT count(*) FROM extractions WHERE status = 'done'") == [(1,)]
 
 
 def test_a_problem_report_with_brackets_in_the_path_prints_literally(
@@ -210,7 +194,7 @@ def test_a_run_with_some_bad_inputs_exits_0_and_reports_them(invoke: Any, tmp_pa
     assert result.exit_code == 0, result.output
     text = one_line(result.output)
     assert "empty.txt: empty" in text and "missing.txt: no such file" in text
-    assert rows(db, "SELECT n_documents, n_bad_inputs FROM runs") == [(1, 2)]
+    assert stored_rows(db, "SELECT n_documents, n_bad_inputs FROM runs") == [(1, 2)]
 
 
 def test_a_second_run_that_only_skips_exits_0(invoke: Any, store: Path) -> None:
@@ -324,7 +308,7 @@ def test_a_scraped_page_stores_no_script_numbers(invoke: Any, tmp_path: Path) ->
     db = tmp_path / "s.duckdb"
     result = invoke("run", str(HOSTILE / "scraped_page.txt"), "--model", "fake", "--db", str(db))
     assert result.exit_code == 0, result.output
-    assert rows(db, "SELECT value FROM claims") == [(300,)]
+    assert stored_rows(db, "SELECT value FROM claims") == [(300,)]
 
 
 # --- 2 and 3. linear time, bounded requests ----------------------------------------------------
@@ -404,7 +388,7 @@ def test_a_non_english_article_is_reported_not_silently_empty(
     text = one_line(result.output)
     assert f"note {HOSTILE / name}:" in text and says in text
     assert "1 document(s) seem not to be in English" in text
-    (message,) = rows(db, "SELECT message FROM run_inputs")[0]
+    (message,) = stored_rows(db, "SELECT message FROM run_inputs")[0]
     assert "topic's terms" in message
 
 

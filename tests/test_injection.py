@@ -37,6 +37,8 @@ from pipeline.validate import (
 from schemas.claims import Claim, Metric, Qualifier
 from schemas.records import CheckResult, ClaimStatus, Provenance, Span, ValidatedClaim
 
+pytestmark = pytest.mark.usefixtures("quiet_cli_logging")
+
 INJECTION = Path(__file__).resolve().parent / "hostile" / "injection"
 FIXTURES = sorted(p.name for p in INJECTION.iterdir() if not p.name.startswith("."))
 INJECTED = 99_999
@@ -175,12 +177,6 @@ def test_the_whole_prompt_sends_the_article_as_delimited_data(topic: Topic) -> N
 
 
 # --- 5. every injection style, end to end -------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def quiet_logging(monkeypatch: pytest.MonkeyPatch) -> None:
-    # `run` reconfigures the root logger for a terminal; in-process that would outlive the test.
-    monkeypatch.setattr(cli, "_setup_logging", lambda verbose: None)
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:

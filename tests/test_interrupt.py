@@ -21,7 +21,8 @@ from pipeline.run import BatchRunner, RunOptions
 from pipeline.store.db import Database, open_db
 from pipeline.topic import load_topic
 from tests.batch_inputs import write_articles
-from tests.test_crash import SpanfactProcess, q, read_marker
+from tests.store_helpers import stored_rows
+from tests.test_crash import SpanfactProcess, read_marker
 
 
 @pytest.fixture
@@ -46,8 +47,8 @@ def test_the_first_ctrl_c_finishes_the_document_in_progress_and_says_so(
     proc.wait_for_line("finishing the document")
     assert proc.wait(30) == 130
     assert "press Ctrl-C again to stop now" in " ".join(proc.stderr.split())
-    (status, n_documents) = q(db_path, "SELECT status, n_documents FROM runs")[0]
-    (n_done,) = q(db_path, "SELECT count(*) FROM extractions WHERE status = 'done'")[0]
+    (status, n_documents) = stored_rows(db_path, "SELECT status, n_documents FROM runs")[0]
+    (n_done,) = stored_rows(db_path, "SELECT count(*) FROM extractions WHERE status = 'done'")[0]
     assert status == "interrupted"
     assert 2 <= n_done < 8  # the documents in flight were finished, no new one was started
     assert n_documents == n_done
@@ -68,8 +69,8 @@ def test_the_second_ctrl_c_stops_at_once(tmp_path: Path, processes: list[Spanfac
     assert proc.wait(20) == 130
     assert time.monotonic() - started < 10
     assert "stopped now" in proc.stderr
-    assert q(db_path, "SELECT status FROM runs") == [("interrupted",)]
-    assert q(db_path, "SELECT count(*) FROM extractions") == [(0,)]
+    assert stored_rows(db_path, "SELECT status FROM runs") == [("interrupted",)]
+    assert stored_rows(db_path, "SELECT count(*) FROM extractions") == [(0,)]
 
 
 def test_stop_finishes_started_documents_and_counts_them(tmp_path: Path) -> None:

@@ -21,12 +21,9 @@ from pipeline.store.migrations import (
     stored_version,
 )
 
+pytestmark = pytest.mark.usefixtures("quiet_cli_logging")
+
 DOC_ID = "d" * 64
-
-
-@pytest.fixture(autouse=True)
-def quiet_logging(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_setup_logging", lambda verbose: None)
 
 
 def recorded(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:

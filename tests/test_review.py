@@ -25,8 +25,10 @@ from tests.review_inputs import (
     HALLUCINATED,
     REJECTED_REASON,
     WHOLE_ARTICLE,
+    build_site,
     build_store,
 )
+from tests.store_helpers import scalar
 
 
 def on_topic(text: str) -> bool:
@@ -211,23 +213,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    db = open_db(store, read_only=True)
-    try:
-        build_review(db, out)
-    finally:
-        db.close()
-    return out
-
-
-def scalar(path: Path, sql: str) -> Any:
-    db = open_db(path, read_only=True)
-    try:
-        row = db.con.execute(sql).fetchone()
-    finally:
-        db.close()
-    assert row is not None
-    return row[0]
+    return build_site(store, tmp_path_factory.mktemp("site"))
 
 
 def soup_of(path: Path) -> BeautifulSoup:

@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline.review import build_review
 from pipeline.review.render import page_path
-from pipeline.store.db import open_db
-from tests.review_inputs import HALLUCINATED, REJECTED_REASON, build_store
+from tests.review_inputs import HALLUCINATED, REJECTED_REASON, build_site, build_store
+from tests.store_helpers import stored_rows
 
 pytestmark = pytest.mark.browser
 
@@ -91,28 +90,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser-site")
-    db = open_db(store, read_only=True)
-    try:
-        build_review(db, out)
-    finally:
-        db.close()
-    return out
-
-
-def stored(store: Path, sql: str) -> list[tuple[object, ...]]:
-    db = open_db(store, read_only=True)
-    try:
-        return db.con.execute(sql).fetchall()
-    finally:
-        db.close()
+    return build_site(store, tmp_path_factory.mktemp("browser-site"))
 
 
 def test_chromium_shows_one_highlight_per_stored_claim_and_runs_the_script(
     browser: str, site: Path, store: Path, tmp_path: Path
 ) -> None:
     total = 0
-    for (doc_id,) in stored(store, "SELECT doc_id FROM documents"):
+    for (doc_id,) in stored_rows(store, "SELECT doc_id FROM documents"):
         page = dom(browser, tmp_path, (site / page_path(str(doc_id))).as_uri())
         root = page.find("html")
         assert root is not None and root["data-doc-id"] == doc_id
@@ -122,13 +107,13 @@ def test_chromium_shows_one_highlight_per_stored_claim_and_runs_the_script(
         assert panel is not None and panel["data-ready"] == str(len(marks))
         assert all(m["data-status"] in ("verified", "rejected") and m["data-metric"] for m in marks)
         total += len(marks)
-    assert total == stored(store, "SELECT count(*) FROM claims")[0][0] == 4
+    assert total == stored_rows(store, "SELECT count(*) FROM claims")[0][0] == 4
 
 
 def test_chromium_shows_the_rejected_claim_pinned_with_its_reasons(
     browser: str, site: Path, store: Path, tmp_path: Path
 ) -> None:
-    ((claim_id, doc_id),) = stored(
+    ((claim_id, doc_id),) = stored_rows(
         store, "SELECT claim_id, doc_id FROM claims WHERE status = 'rejected'"
     )
     url = (site / page_path(str(doc_id))).as_uri() + f"#c-{claim_id}"
@@ -143,7 +128,7 @@ def test_chromium_shows_the_rejected_claim_pinned_with_its_reasons(
 def test_chromium_renders_markup_in_articles_as_text(
     browser: str, site: Path, store: Path, tmp_path: Path
 ) -> None:
-    ((doc_id,),) = stored(store, "SELECT doc_id FROM documents WHERE text LIKE '%[bold]%'")
+    ((doc_id,),) = stored_rows(store, "SELECT doc_id FROM documents WHERE text LIKE '%[bold]%'")
     page = dom(browser, tmp_path, (site / page_path(str(doc_id))).as_uri())
     article = page.select_one("article.text")
     assert article is not None
@@ -167,7 +152,7 @@ def test_chromium_filters_the_claims_table_from_the_link(
 def test_chromium_takes_a_screenshot_of_a_document_page(
     browser: str, site: Path, store: Path, tmp_path: Path
 ) -> None:
-    ((doc_id,),) = stored(store, "SELECT doc_id FROM claims WHERE status = 'rejected'")
+    ((doc_id,),) = stored_rows(store, "SELECT doc_id FROM claims WHERE status = 'rejected'")
     shot = tmp_path / "page.png"
     chromium(
         browser,

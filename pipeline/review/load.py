@@ -62,17 +62,38 @@ class ClaimView:
 
 
 @dataclass(frozen=True)
-class Extraction:
-    extraction_id: str
-    run_id: str
-    status: str
-    error: str | None
+class RecordedConfig:
+    """The configuration a run and an extraction record (writer.RunConfig.recorded's columns).
+
+    A base of both views, so the two cannot drift and a run's configuration can be matched
+    against an extraction's in one place.
+    """
+
     model: str
     strategy: str
     topic: str
     prompt_name: str
     prompt_version: str
     schema_version: str
+
+    @property
+    def configuration(self) -> tuple[str, str, str, str, str, str]:
+        return (
+            self.model,
+            self.strategy,
+            self.topic,
+            self.prompt_name,
+            self.prompt_version,
+            self.schema_version,
+        )
+
+
+@dataclass(frozen=True)
+class Extraction(RecordedConfig):
+    extraction_id: str
+    run_id: str
+    status: str
+    error: str | None
     n_model_calls: int
     n_cached_calls: int
     seconds: float | None
@@ -110,18 +131,12 @@ class DocumentView:
 
 
 @dataclass(frozen=True)
-class RunView:
+class RunView(RecordedConfig):
     run_id: str
     started_at: datetime | None
     finished_at: datetime | None
     status: str
     command: str
-    model: str
-    strategy: str
-    topic: str
-    prompt_name: str
-    prompt_version: str
-    schema_version: str
     n_documents: int
     n_skipped: int
     n_failed: int
@@ -221,18 +236,7 @@ def _current_extractions(db: Database, run: RunView | None) -> dict[str, Extract
             QUALIFY row_number() OVER (PARTITION BY e.doc_id
                     ORDER BY (e.run_id = ?) DESC, e.finished_at DESC, e.extraction_id) = 1
             """,
-            [
-                run.run_id,
-                run.run_id,
-                run.run_id,
-                run.model,
-                run.strategy,
-                run.topic,
-                run.prompt_name,
-                run.prompt_version,
-                run.schema_version,
-                run.run_id,
-            ],
+            [run.run_id, run.run_id, run.run_id, *run.configuration, run.run_id],
         )
     return {row["doc_id"]: Extraction(**_fields(Extraction, row)) for row in rows}
 

@@ -417,3 +417,25 @@ def test_a_numbers_options_stop_at_its_clause_and_keep_the_verb_before_it(topic:
         LabelMetric.killed,
         LabelMetric.wounded,
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("Kyiv said all three countries back Russia and he met Kim three times.", []),
+        ("Kyiv said the two nations deepened ties as 12,000 troops were sent.", ["12,000"]),
+        # A cue keeps a small number: "the two soldiers captured" may be a claim.
+        ("Kyiv said the two soldiers were captured in Kursk.", ["two"]),
+        ("Of the 6,000 sent to Kursk, about 900 were killed.", ["6,000", "900"]),
+    ],
+)
+def test_numbers_with_one_reading_are_not_sent(topic: Topic, text: str, asked: list[str]) -> None:
+    fake = FakeBackend(label_all({}))
+    AnchoredStrategy(fake, topic).extract(text)
+    sent = [
+        line.split("]", 1)[1].split(":")[0].strip()
+        for call in fake.calls
+        for line in call["messages"][-1]["content"].splitlines()
+        if line.startswith("[")
+    ]
+    assert sent == asked

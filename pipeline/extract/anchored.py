@@ -44,6 +44,13 @@ TOKENS_PER_LABEL = 10
 MAX_MENTIONS = 8
 MAX_CHARS = 1500
 CUE_MODES = ("hint", "filter", "sentence")
+_ALWAYS = frozenset(a.value for a in ALWAYS)
+# "three times", "twice"-like frequencies and ratios ("three times as many") count no thing.
+_FREQUENCY = re.compile(r"\s+times\b", re.IGNORECASE)
+# A determiner right before a small number: it points back at things already named.
+_REFERRING = re.compile(
+    r"\b(?:the|all|both|these|those|its|their|his|her|our|your)\s+(?:other\s+)?$", re.IGNORECASE
+)
 
 
 def _literal(*values: object) -> Any:
@@ -308,6 +315,7 @@ class AnchoredStrategy:
         by_sentence: dict[int, list[NumberMention]] = {}
         for index, sentence in enumerate(sentences):
             inside = [m for m in article.sentence_mentions(index) if m.is_candidate]
+            inside = self._needing_a_label(sentence, inside)
             if not inside:
                 continue
             if article.topical_reason(sentence.start, self.topic.mentions_topic) is None:
@@ -318,6 +326,27 @@ class AnchoredStrategy:
         for unit in units(sentences, by_sentence):
             self._label_unit(outcome, unit, [by_sentence.get(position[id(s)], []) for s in unit])
         return outcome
+
+    def _needing_a_label(
+        self, sentence: Sentence, mentions: list[NumberMention]
+    ) -> list[NumberMention]:
+        """The mentions the model must read; the others have one reading, `none`, and cost no
+        tokens: a frequency ("met three times") and a small number that refers back to
+        things already named ("the two nations", "all three countries") when no word of its
+        clause names a metric."""
+        kept = []
+        named = mention_options(self.cues, sentence, mentions)
+        for m, options in zip(mentions, named, strict=True):
+            after = sentence.text[m.end - sentence.start :]
+            before = sentence.text[: m.start - sentence.start]
+            if _FREQUENCY.match(after):
+                continue
+            spelled = not any(ch.isdigit() for ch in m.text)
+            cueless = set(options) <= _ALWAYS
+            if spelled and m.value <= 10 and cueless and _REFERRING.search(before):
+                continue
+            kept.append(m)
+        return kept
 
     def _options(self, sentence: Sentence, mentions: list[NumberMention]) -> list[tuple[str, ...]]:
         if self.cue_mode == "sentence":
@@ -388,8 +417,10 @@ class AnchoredStrategy:
             article = Article(example.passage)
             sentences = list(article.sentences)
             mentions = [
-                [m for m in article.sentence_mentions(i) if m.is_candidate]
-                for i in range(len(sentences))
+                self._needing_a_label(
+                    s, [m for m in article.sentence_mentions(i) if m.is_candidate]
+                )
+                for i, s in enumerate(sentences)
             ]
             user_vars, options = self.render(sentences, mentions)
             if len(options) != len(example.labels):

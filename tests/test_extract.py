@@ -439,3 +439,13 @@ def test_numbers_with_one_reading_are_not_sent(topic: Topic, text: str, asked: l
         if line.startswith("[")
     ]
     assert sent == asked
+
+
+def test_a_number_without_its_noun_takes_the_previous_numbers_subject(topic: Topic) -> None:
+    text = "Seoul said 300 North Korean troops were killed and another 2,700 wounded in Kursk."
+    fake = FakeBackend(label_all({"300": "killed", "2,700": "wounded"}))
+    outcome = AnchoredStrategy(fake, topic).extract(text)
+    assert [(c.claim.value, c.claim.subject) for c in outcome.claims] == [
+        (300, "North Korean troops"),
+        (2700, "North Korean troops"),
+    ]

@@ -205,6 +205,7 @@ _SUBJECT_STOP = frozenset(
     ]
 )
 MAX_SUBJECT_WORDS = 4
+UNSPECIFIED = "unspecified"
 
 
 def subject_after(sentence: Sentence, mention: NumberMention) -> str:
@@ -220,7 +221,7 @@ def subject_after(sentence: Sentence, mention: NumberMention) -> str:
         pos = m.end()
         if len(words) == MAX_SUBJECT_WORDS:
             break
-    return " ".join(words) or "unspecified"
+    return " ".join(words) or UNSPECIFIED
 
 
 _SUBJECT_LEAD = re.compile(r"^\s*(?:of\s+(?:the\s+)?|more\s+|other\s+)?")
@@ -462,6 +463,7 @@ class AnchoredStrategy:
             outcome.errors.append(f"passage at {unit[0].start}: {result.error}")
             return
         labels = answered_labels(result.parsed, len(flat))
+        named_subject: dict[int, str] = {}
         same = {id(s): [t for t in unit if t.paragraph == s.paragraph] for s in unit}
         for metric, (sentence, mention) in zip(labels, flat, strict=False):
             if metric is LabelMetric.none:
@@ -477,5 +479,11 @@ class AnchoredStrategy:
                 self.known,
             )
             claim = claim_from_label(metric, mention, sentence, source)
+            if claim.subject == UNSPECIFIED and id(sentence) in named_subject:
+                # "300 of Pyongyang's troops were killed and another 2,700 wounded": the second
+                # number's noun is left out, and it is the first one's.
+                claim = claim.model_copy(update={"subject": named_subject[id(sentence)]})
+            if claim.subject != UNSPECIFIED:
+                named_subject[id(sentence)] = claim.subject
             anchor = Span(start=sentence.start, end=sentence.end, method="anchored")
             outcome.claims.append(Extracted(claim, anchor))

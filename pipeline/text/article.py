@@ -72,8 +72,14 @@ class Article:
         return [p.start for p in self.paragraphs]
 
     @cached_property
-    def _mention_starts(self) -> list[int]:
+    def mention_starts(self) -> list[int]:
+        """Where each of `mentions` starts, for bisecting."""
         return [m.start for m in self.mentions]
+
+    @cached_property
+    def sentence_starts(self) -> list[int]:
+        """Where each of `sentences` starts, for bisecting."""
+        return [s.start for s in self.sentences]
 
     @cached_property
     def _sentence_mentions(self) -> tuple[tuple[NumberMention, ...], ...]:
@@ -88,8 +94,8 @@ class Article:
 
     def mention_indices(self, start: int, end: int) -> range:
         """Where in `mentions` are those that start within text[start:end]."""
-        lo = bisect_left(self._mention_starts, start)
-        return range(lo, bisect_left(self._mention_starts, end, lo))
+        lo = bisect_left(self.mention_starts, start)
+        return range(lo, bisect_left(self.mention_starts, end, lo))
 
     def mentions_in(self, start: int, end: int) -> list[NumberMention]:
         """The mentions that start within text[start:end]."""

@@ -44,7 +44,7 @@ TOKENS_PER_LABEL = 10
 MAX_MENTIONS = 8
 MAX_CHARS = 1500
 CUE_MODES = ("hint", "filter", "sentence")
-_ALWAYS = frozenset(a.value for a in ALWAYS)
+_ALWAYS = tuple(a.value for a in ALWAYS)
 # "three times", "twice"-like frequencies and ratios ("three times as many") count no thing.
 _FREQUENCY = re.compile(r"\s+times\b", re.IGNORECASE)
 # A determiner right before a small number: it points back at things already named.
@@ -315,8 +315,7 @@ class AnchoredStrategy:
         sentences = list(article.sentences)
         by_sentence: dict[int, list[NumberMention]] = {}
         for index, sentence in enumerate(sentences):
-            inside = [m for m in article.sentence_mentions(index) if m.is_candidate]
-            inside = self._needing_a_label(sentence, inside)
+            inside = self._to_label(article, index)
             if not inside:
                 continue
             if article.topical_reason(sentence.start, self.topic.mentions_topic) is None:
@@ -327,6 +326,12 @@ class AnchoredStrategy:
         for unit in units(sentences, by_sentence):
             self._label_unit(outcome, unit, [by_sentence.get(position[id(s)], []) for s in unit])
         return outcome
+
+    def _to_label(self, article: Article, index: int) -> list[NumberMention]:
+        """The candidate numbers of `article.sentences[index]` the model must read."""
+        sentence = article.sentences[index]
+        candidates = [m for m in article.sentence_mentions(index) if m.is_candidate]
+        return self._needing_a_label(sentence, candidates)
 
     def _needing_a_label(
         self, sentence: Sentence, mentions: list[NumberMention]
@@ -343,7 +348,7 @@ class AnchoredStrategy:
             if _FREQUENCY.match(after):
                 continue
             spelled = not any(ch.isdigit() for ch in m.text)
-            cueless = set(options) <= _ALWAYS
+            cueless = set(options) <= set(_ALWAYS)
             if spelled and m.value <= 10 and cueless and _REFERRING.search(before):
                 continue
             kept.append(m)
@@ -353,28 +358,26 @@ class AnchoredStrategy:
         if self.cue_mode == "sentence":
             # Every metric the sentence names, the number's own clause first; a sentence that
             # names none leaves every metric open rather than only `other` and `none`.
-            always = tuple(a.value for a in ALWAYS)
             named = [m.value for m in leading_cues(self.cues, sentence.text)]
             out = []
             for near in mention_options(self.cues, sentence, mentions):
-                opts = [x for x in dict.fromkeys([*near, *named]) if x not in always]
+                opts = [x for x in dict.fromkeys([*near, *named]) if x not in _ALWAYS]
                 out.append(
-                    tuple(x for x in [*opts, *always] if x in self.vocabulary)
+                    tuple(x for x in [*opts, *_ALWAYS] if x in self.vocabulary)
                     if opts
                     else self.vocabulary
                 )
             return out
         if self.cue_mode == "filter":
-            always = tuple(a.value for a in ALWAYS)
             out = []
             for m, near in zip(
                 mentions, mention_options(self.cues, sentence, mentions), strict=True
             ):
                 before = sentence.text[: m.start - sentence.start]
-                if not set(near) - set(always) and _LINKED.search(before):
+                if not set(near) - set(_ALWAYS) and _LINKED.search(before):
                     # "The death toll ... has climbed to 212": the metric is named before the
                     # number, out of the clause's reach, and a linking word ties the two.
-                    near = (*(c.value for c in leading_cues(self.cues, before)), *always)
+                    near = (*(c.value for c in leading_cues(self.cues, before)), *_ALWAYS)
                 out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
             return out
         return [self.vocabulary] * len(mentions)
@@ -417,12 +420,7 @@ class AnchoredStrategy:
                 continue
             article = Article(example.passage)
             sentences = list(article.sentences)
-            mentions = [
-                self._needing_a_label(
-                    s, [m for m in article.sentence_mentions(i) if m.is_candidate]
-                )
-                for i, s in enumerate(sentences)
-            ]
+            mentions = [self._to_label(article, i) for i in range(len(sentences))]
             user_vars, options = self.render(sentences, mentions)
             if len(options) != len(example.labels):
                 raise PromptError(

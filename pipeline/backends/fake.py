@@ -24,7 +24,7 @@ from typing import Any
 
 from openai.types.chat import ChatCompletion
 
-from pipeline.backends.instructed import InstructedBackend, ResponseFormat
+from pipeline.backends.instructed import InstructedBackend, ResponseFormat, chat_completion
 
 
 @dataclass(frozen=True)
@@ -35,29 +35,6 @@ class FakeReply:
 
 Reply = str | FakeReply | BaseException
 Responder = Callable[[list[dict[str, Any]]], Reply]
-
-
-def completion(reply: FakeReply, model: str, prompt_tokens: int) -> ChatCompletion:
-    return ChatCompletion.model_validate(
-        {
-            "id": "fake",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": reply.finish_reason,
-                    "message": {"role": "assistant", "content": reply.content},
-                }
-            ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": max(1, len(reply.content) // 4),
-                "total_tokens": prompt_tokens + max(1, len(reply.content) // 4),
-            },
-        }
-    )
 
 
 class FakeBackend(InstructedBackend):
@@ -93,7 +70,13 @@ class FakeBackend(InstructedBackend):
             if isinstance(reply, str):
                 reply = FakeReply(reply)
             prompt_tokens = sum(len(str(m.get("content", ""))) for m in kwargs["messages"]) // 4
-            return completion(reply, model, prompt_tokens)
+            return chat_completion(
+                reply.content,
+                model,
+                prompt_tokens,
+                max(1, len(reply.content) // 4),
+                reply.finish_reason,
+            )
 
         super().__init__(
             name="fake",

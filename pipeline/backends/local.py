@@ -1,7 +1,10 @@
 """The embedded default: a GGUF model run in-process by llama-cpp-python.
 
 Output is grammar-constrained: llama.cpp turns `{"type": "json_object", "schema": ...}` into a
-GBNF grammar, so every token the model emits keeps the answer valid against the schema.
+GBNF grammar, so every token the model emits keeps the answer valid against the schema. A schema
+that only picks among fixed strings (the anchored labels) is answered by `choice_decoding`
+instead: the same greedy choices, without a forward pass per token of JSON the schema fixes.
+`SPANFACT_DECODER=grammar` turns that off (for comparing the two).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.backends.base import BackendError, LLMRequest, LLMResult
-from pipeline.backends.instructed import InstructedBackend, ResponseFormat
+from pipeline.backends.choice_decoding import ChoicePlan, choice_plan, decode
+from pipeline.backends.instructed import InstructedBackend, ResponseFormat, chat_completion
 from pipeline.backends.model_files import cache_dir, describe, resolve_model_path
 from pipeline.backends.prefix_states import PrefixStates
 from pipeline.backends.prefix_states import enabled as prefix_states_on
@@ -27,6 +31,19 @@ _ACCEPTED = frozenset(
 )
 
 DEFAULT_N_CTX = 4096
+DECODER_ENV = "SPANFACT_DECODER"
+
+
+def choice_decoding_on() -> bool:
+    return os.environ.get(DECODER_ENV, "choice").lower() != "grammar"
+
+
+def _plan(kwargs: dict[str, Any]) -> ChoicePlan | None:
+    response_format = kwargs.get("response_format")
+    if not isinstance(response_format, dict) or response_format.get("type") != "json_object":
+        return None
+    schema = response_format.get("schema")
+    return choice_plan(schema) if isinstance(schema, dict) else None
 
 
 class LocalBackend(InstructedBackend):
@@ -49,7 +66,12 @@ class LocalBackend(InstructedBackend):
         self._llm: Any = None
         self._settings = {"n_ctx": n_ctx, "n_threads": n_threads or os.cpu_count() or 2}
 
+        self.choice_decoding = choice_decoding_on()
+
         def create(**kwargs: Any) -> Any:
+            plan = _plan(kwargs) if self.choice_decoding else None
+            if plan is not None:
+                return self._choose(plan, kwargs["messages"])
             return self.llm.create_chat_completion_openai_v1(
                 **{k: v for k, v in kwargs.items() if k in _ACCEPTED}
             )
@@ -71,9 +93,79 @@ class LocalBackend(InstructedBackend):
             if prefix_states_on()
             else None
         )
+        self._formatter: Any = None
+        self._token_ids: dict[bytes, int] | None = None
         self._family: str | None = None
         self._saved: set[str] = set()
         self._state_lock = threading.Lock()
+
+    def identity(self) -> dict[str, Any]:
+        return {**super().identity(), "decoder": "choice" if self.choice_decoding else "grammar"}
+
+    def _prompt_tokens(self, messages: list[dict[str, Any]]) -> list[int]:
+        """The chat-formatted prompt, tokenized as llama-cpp-python's chat completion does."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = self.llm
+        if self._formatter is None:
+            self._formatter = Jinja2ChatFormatter(
+                template=llm.metadata["tokenizer.chat_template"],
+                eos_token=llm.detokenize([llm.token_eos()], special=True).decode(),
+                bos_token=llm.detokenize([llm.token_bos()], special=True).decode(),
+            )
+        formatted = self._formatter(messages=messages)
+        tokens: list[int] = llm.tokenize(
+            formatted.prompt.encode(), add_bos=not formatted.added_special, special=True
+        )
+        return tokens
+
+    def _vocabulary(self) -> dict[bytes, int]:
+        """Each token's text, to find the tokens that spell the start of an option."""
+        if self._token_ids is None:
+            llm = self.llm
+            ids: dict[bytes, int] = {}
+            for token in range(llm.n_vocab()):
+                text = llm.detokenize([token])
+                if text:
+                    # setdefault: a text two ids share keeps the first (lower, more common) id.
+                    ids.setdefault(text, token)
+            self._token_ids = ids
+        return self._token_ids
+
+    def _choose(self, plan: ChoicePlan, messages: list[dict[str, Any]]) -> Any:
+        import llama_cpp
+        import numpy as np
+
+        llm = self.llm
+        prompt = self._prompt_tokens(messages)
+        if len(prompt) + 16 * len(plan.choices) > llm.n_ctx():
+            raise ValueError(
+                f"Requested tokens ({len(prompt)}) exceed context window of {llm.n_ctx()}"
+            )
+        # Reuse the KV cache of the longest prefix already evaluated (the shared instructions).
+        cached = 0
+        for held, wanted in zip(llm.input_ids[: llm.n_tokens].tolist(), prompt, strict=False):
+            if held != wanted:
+                break
+            cached += 1
+        llm.n_tokens = cached
+        n_vocab = llm.n_vocab()
+
+        def evaluate(tokens: list[int]) -> Any:
+            llm.eval(tokens)
+            logits = llama_cpp.llama_get_logits_ith(llm.ctx, -1)
+            return np.ctypeslib.as_array(logits, shape=(n_vocab,))
+
+        def tokenize(text: bytes) -> list[int]:
+            tokens: list[int] = llm.tokenize(text, add_bos=False, special=False)
+            return tokens
+
+        content, answer_tokens = decode(
+            plan, tokenize, self._vocabulary().get, evaluate, prompt[cached:]
+        )
+        # The logits in memory follow the last evaluated token, not the whole answer.
+        llm._requires_eval = True
+        return chat_completion(content, self.model, len(prompt), answer_tokens)
 
     def complete(self, request: LLMRequest) -> LLMResult:
         family = f"{request.prompt_name}@{request.prompt_version}"

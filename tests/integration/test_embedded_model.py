@@ -5,15 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import llama_cpp
 import pytest
 from pydantic import BaseModel
 
-from pipeline.backends.base import LLMRequest
+from pipeline.backends.base import LLMRequest, LLMResult
 from pipeline.backends.instructed import ResponseFormat
 from pipeline.backends.local import LocalBackend
 from pipeline.backends.openai_compat import OpenAIBackend
+from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.run import BatchRunner, RunOptions
 from pipeline.store.db import open_db
+from pipeline.topic import load_topic
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ARTICLE = (
     "Ukraine's military intelligence agency said about 30 North Korean troops were killed or "
@@ -95,8 +100,6 @@ def test_pipeline_through_llama_cpp_server(
 
 
 def test_a_new_process_reuses_the_saved_prompt_prefix(model_path: Path, tmp_path: Path) -> None:
-    import llama_cpp
-
     shared = "You answer in JSON. " + " ".join(f"Rule {i}: keep keys short." for i in range(40))
 
     def ask(backend: LocalBackend, question: str) -> tuple[int, LLMRequest]:
@@ -123,3 +126,47 @@ def test_a_new_process_reuses_the_saved_prompt_prefix(model_path: Path, tmp_path
     second_eval, _ = ask(fresh, "Colour of blood?")
     assert first_eval > 300  # the whole prompt was read
     assert second_eval < 40  # only the new question was
+
+
+def test_choice_decoding_labels_as_grammar_decoding_does(local_backend: LocalBackend) -> None:
+    """The fast path for the anchored labels writes what the grammar path would have written."""
+    topic = load_topic("ukraine_dprk")
+    articles = sorted((ROOT / "data" / "articles").glob("*.txt"))[:3]
+
+    def answers(choice: bool) -> tuple[list[str], int]:
+        local_backend.choice_decoding = choice
+        before = llama_cpp.llama_perf_context(local_backend.llm.ctx).n_eval
+        raws: list[str] = []
+        for path in articles:
+            spy = _Answers(local_backend)
+            AnchoredStrategy(spy, topic).extract(path.read_text(encoding="utf-8"))
+            raws += spy.raws
+        return raws, llama_cpp.llama_perf_context(local_backend.llm.ctx).n_eval - before
+
+    try:
+        by_grammar, grammar_passes = answers(choice=False)
+        by_choice, choice_passes = answers(choice=True)
+    finally:
+        local_backend.choice_decoding = True
+    assert len(by_grammar) >= 3
+    assert by_choice == by_grammar
+    # Generated tokens are forward passes of one token each; choices need far fewer passes.
+    assert choice_passes < grammar_passes / 3
+
+
+class _Answers:
+    """A backend that passes requests on and keeps each answer's raw text."""
+
+    def __init__(self, inner: LocalBackend) -> None:
+        self.inner = inner
+        self.name, self.model, self.max_concurrency = inner.name, inner.model, 1
+        self.raws: list[str] = []
+
+    def identity(self) -> dict[str, object]:
+        return self.inner.identity()
+
+    def complete(self, request: LLMRequest) -> LLMResult:
+        result = self.inner.complete(request)
+        assert result.parsed is not None, result.error
+        self.raws.append(result.records[-1].response_raw or "")
+        return result

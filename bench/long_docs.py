@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.backends.fake import FakeBackend, echo_responder
 from pipeline.extract import create_strategy
-from pipeline.grounding import ground
+from pipeline.grounding import claim_checker, ground
 from pipeline.ingest import document_from_text
 from pipeline.topic import load_topic
 from schemas.claims import SCHEMA_VERSION
@@ -43,7 +43,7 @@ def measure(text: str, strategy_name: str) -> tuple[float, int, int]:
     """(seconds, model requests, claims) for one document, end to end without the store."""
     topic = load_topic()
     backend = FakeBackend(echo_responder, model="fake-echo")
-    strategy = create_strategy(strategy_name, backend, topic)
+    strategy = create_strategy(strategy_name, backend, topic, check=claim_checker(topic))
     provenance = Provenance(
         model="fake-echo",
         strategy=strategy_name,

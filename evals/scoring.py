@@ -78,6 +78,8 @@ class PredictedClaim:
 
 @dataclass(frozen=True)
 class MetricScore:
+    """Predictions against gold: of one metric, or of all of them (an `EvalReport`)."""
+
     n_gold: int
     n_pred: int
     n_matched: int
@@ -123,13 +125,10 @@ class EvalItem:
 
 
 @dataclass(frozen=True)
-class EvalReport:
-    n_gold: int
-    n_pred: int
-    n_matched: int
-    precision: float
-    recall: float
-    f1: float
+class EvalReport(MetricScore):
+    """The score over every metric, with how well matched claims are attributed and hedged, the
+    score of each metric, and the items behind them."""
+
     attribution_accuracy: float
     qualifier_accuracy: float
     n_rejected: int

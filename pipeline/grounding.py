@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
-from pipeline.extract.base import Extracted
+from pipeline.extract.base import ClaimChecker, Extracted
 from pipeline.extract.cues import MetricCues
+from pipeline.text.article import TopicTest
 from pipeline.topic import NormalizeSource, Topic
-from pipeline.validate import TopicTest, passed, validate_claim
+from pipeline.validate import error_for_model, passed, validate_claim
+from schemas.claims import Claim
 from schemas.records import ClaimStatus, Provenance, Span, ValidatedClaim
 
 
@@ -16,6 +18,18 @@ from schemas.records import ClaimStatus, Provenance, Span, ValidatedClaim
 def topic_cues(topic: Topic) -> MetricCues:
     """The topic's metric words, compiled once per topic file (a Topic hashes by its digest)."""
     return MetricCues.from_config(topic.metric_cues, topic.noun_metrics)
+
+
+def claim_checker(topic: Topic) -> ClaimChecker:
+    """Every check of `validate_claim`, for a strategy to re-ask with: the failures phrased for
+    the model, or None when the claim passes. The same checks `ground` stores."""
+    on_topic, cues = topic.mentions_topic, topic_cues(topic)
+
+    def check(claim: Claim, text: str) -> str | None:
+        checks, _ = validate_claim(claim, text, on_topic, cues=cues)
+        return None if passed(checks) else error_for_model(claim, checks)
+
+    return check
 
 
 def ground(

@@ -20,7 +20,7 @@ from pipeline.backends.base import Backend
 from pipeline.backends.cached import CachedBackend
 from pipeline.backends.call_log import CallLog, ModelCall
 from pipeline.extract import Strategy, create_strategy
-from pipeline.grounding import ground, topic_cues
+from pipeline.grounding import claim_checker, ground, topic_cues
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
 from pipeline.language import non_english_note
 from pipeline.metadata import DocumentMeta
@@ -198,7 +198,9 @@ class BatchRunner:
         self.backend = CachedBackend(
             backend, self.calls, use_cache=options.use_cache, on_call=on_call
         )
-        self.strategy = create_strategy(options.strategy, self.backend, self.topic)
+        self.strategy = create_strategy(
+            options.strategy, self.backend, self.topic, check=claim_checker(self.topic)
+        )
         self.config = RunConfig(
             model=backend.model,
             strategy=options.strategy,

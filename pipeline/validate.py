@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.text.align import locate
-from pipeline.text.article import Article, read_article
-from pipeline.text.article import TopicTest as TopicTest
+from pipeline.text.article import Article, TopicTest, read_article
 from pipeline.text.numbers import NumberMention, find_mentions, values_in
 from pipeline.text.sentences import Sentence
 from schemas.claims import Claim, Qualifier

@@ -6,8 +6,8 @@ depend on them. Bump SCHEMA_VERSION whenever a field's meaning changes.
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any
+from enum import EnumMeta, StrEnum
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -83,35 +83,17 @@ class ClaimList(BaseModel):
     claims: list[DraftClaim]
 
 
-class LabelMetric(StrEnum):
-    """A metric, or `none` for a number that is not a claim (a year, a duration, ...).
+# What the anchored strategy's model answers for each number: a metric, or `none` for a number
+# that is not a claim (a year, a duration, ...). Built from `Metric`, so a metric added there is a
+# label too.
+if TYPE_CHECKING:
+    # mypy cannot read an enum built at run time: it is shown one whose every attribute is a label.
+    class _Labels(EnumMeta):
+        def __getattr__(cls, name: str) -> LabelMetric: ...
 
-    Kept member for member equal to `Metric` plus `none` (a test checks it): mypy cannot type an
-    enum built from another at run time.
-    """
+    class LabelMetric(StrEnum, metaclass=_Labels): ...
 
-    killed = "killed"
-    wounded = "wounded"
-    killed_or_wounded = "killed_or_wounded"
-    captured = "captured"
-    missing = "missing"
-    deployed = "deployed"
-    munitions_supplied = "munitions_supplied"
-    rescued = "rescued"
-    displaced = "displaced"
-    arrested = "arrested"
-    other = "other"
-    none = "none"
-
-
-class MentionLabel(BaseModel):
-    """The `anchored` strategy's answer for one number already found in the text."""
-
-    id: int = Field(description="The id of the number mention being labelled.")
-    metric: LabelMetric
-    subject: str | None = Field(default=None, description="Who or what is counted.")
-    source: str | None = Field(default=None, description="Who makes the claim; null if nobody.")
-
-
-class MentionLabels(BaseModel):
-    labels: list[MentionLabel]
+else:
+    LabelMetric = StrEnum(
+        "LabelMetric", [*((m.name, m.value) for m in Metric), ("none", "none")], module=__name__
+    )

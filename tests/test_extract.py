@@ -15,7 +15,7 @@ from pipeline.backends.fake import FakeBackend
 from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.extract.whole import WholeStrategy, chunks
-from pipeline.grounding import ground
+from pipeline.grounding import claim_checker, ground
 from pipeline.store.db import Database
 from pipeline.text.article import Article
 from pipeline.topic import Topic
@@ -215,14 +215,14 @@ def claim(**kw: Any) -> dict[str, Any]:
 
 def test_whole_grounded_answer_is_accepted_first_time(topic: Topic) -> None:
     fake = FakeBackend([claims_json(claim())])
-    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    outcome = WholeStrategy(fake, topic, check=claim_checker(topic)).extract(ARTICLE)
     assert len(fake.calls) == 1 and len(outcome.claims) == 1 and not outcome.salvaged
 
 
 def test_whole_hallucinated_number_is_reasked_then_rejected(topic: Topic) -> None:
     bad = claims_json(claim(), claim(value=3500, quote="2,700 wounded in Kursk"))
     fake = FakeBackend([bad, bad])
-    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    outcome = WholeStrategy(fake, topic, check=claim_checker(topic)).extract(ARTICLE)
     assert len(fake.calls) == 2
     reask = str(fake.calls[1]["messages"])
     assert "3,500 not written" in reask
@@ -240,7 +240,7 @@ def test_whole_reask_fixes_a_paraphrased_quote(topic: Topic) -> None:
         quote="killed and 2,700 wounded in Kursk since October 2024",
     )
     fake = FakeBackend([claims_json(paraphrased), claims_json(fixed)])
-    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    outcome = WholeStrategy(fake, topic, check=claim_checker(topic)).extract(ARTICLE)
     assert "not in the article" in str(fake.calls[1]["messages"])
     validated = ground(outcome.claims, ARTICLE, topic.mentions_topic, PROV, lambda s: s)
     assert [v.status for v in validated] == [ClaimStatus.verified]
@@ -253,7 +253,7 @@ def test_whole_keeps_good_claims_when_the_reask_drops_them(topic: Topic) -> None
     # stays, and its hallucinated one is neither a fact nor re-stored.
     first = claims_json(claim(), claim(value=3500, quote="2,700 wounded in Kursk"))
     fake = FakeBackend([first, claims_json()])
-    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    outcome = WholeStrategy(fake, topic, check=claim_checker(topic)).extract(ARTICLE)
     assert len(fake.calls) == 2 and not outcome.salvaged and not outcome.errors
     validated = ground(outcome.claims, ARTICLE, topic.mentions_topic, PROV, lambda s: s)
     assert [(v.claim.value, v.status) for v in validated] == [(300, ClaimStatus.verified)]
@@ -263,8 +263,8 @@ def test_whole_replayed_from_the_cache_gives_the_same_claims(topic: Topic, db: D
     first = claims_json(claim(), claim(value=3500, quote="2,700 wounded in Kursk"))
     fake = FakeBackend([first, claims_json()])
     backend = CachedBackend(fake, CallLog(db))
-    live = WholeStrategy(backend, topic).extract(ARTICLE)
-    replay = WholeStrategy(backend, topic).extract(ARTICLE)
+    live = WholeStrategy(backend, topic, check=claim_checker(topic)).extract(ARTICLE)
+    replay = WholeStrategy(backend, topic, check=claim_checker(topic)).extract(ARTICLE)
     assert len(fake.calls) == 2 and replay.n_cached == 1
     assert [e.claim for e in replay.claims] == [e.claim for e in live.claims]
     assert [e.claim.value for e in replay.claims] == [300]
@@ -273,7 +273,7 @@ def test_whole_replayed_from_the_cache_gives_the_same_claims(topic: Topic, db: D
 def test_whole_salvage_skips_items_that_are_not_claims(topic: Topic) -> None:
     broken = claims_json(claim(value=3500, quote="2,700 wounded"), {"metric": "killed"})
     fake = FakeBackend([broken, broken])
-    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    outcome = WholeStrategy(fake, topic, check=claim_checker(topic)).extract(ARTICLE)
     assert [e.claim.value for e in outcome.salvaged] == [3500] and not outcome.claims
 
 
@@ -286,7 +286,7 @@ def test_whole_asks_for_the_quote_first_and_every_field() -> None:
 def test_whole_off_topic_story_is_never_a_fact(topic: Topic) -> None:
     off = claim(metric="missing", value=2, quote="A two-person crew is missing after a jet crashed")
     fake = FakeBackend([claims_json(off), claims_json(off)])
-    outcome = WholeStrategy(fake, topic).extract(ARTICLE)
+    outcome = WholeStrategy(fake, topic, check=claim_checker(topic)).extract(ARTICLE)
     validated = ground(outcome.salvaged, ARTICLE, topic.mentions_topic, PROV, lambda s: s)
     assert [v.status for v in validated] == [ClaimStatus.rejected]
     assert any("on_topic" in r for r in validated[0].reasons)
@@ -306,7 +306,7 @@ def test_repeated_mentions_merge_into_one_claim_with_all_spans(topic: Topic) -> 
         claim(quote="300 North Korean troops were killed.", qualifier="exact", source="Seoul"),
     ]
     fake = FakeBackend([claims_json(*twice)])
-    outcome = WholeStrategy(fake, topic).extract(text)
+    outcome = WholeStrategy(fake, topic, check=claim_checker(topic)).extract(text)
     validated = ground(outcome.claims, text, topic.mentions_topic, PROV, lambda s: s)
     assert len(validated) == 1 and len(validated[0].spans) == 2
 

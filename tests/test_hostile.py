@@ -331,12 +331,14 @@ def one_long_paragraph(n_chars: int) -> str:
 def test_a_40_kb_paragraph_is_extracted_in_seconds_not_minutes() -> None:
     from pipeline.backends.fake import FakeBackend, echo_responder
     from pipeline.extract import create_strategy
+    from pipeline.grounding import claim_checker
     from pipeline.topic import load_topic
 
     text = one_long_paragraph(40_000)
     backend = FakeBackend(echo_responder)
+    topic = load_topic()
     started = time.perf_counter()
-    create_strategy("anchored", backend, load_topic()).extract(text)
+    create_strategy("anchored", backend, topic, check=claim_checker(topic)).extract(text)
     # It took 82 s (quadratic in the paragraph); now about half a second on 2 shared cores.
     assert time.perf_counter() - started < 10
     assert len(backend.calls) > 10  # sent in bounded pieces, not as one request
@@ -346,11 +348,13 @@ def test_a_40_kb_paragraph_is_extracted_in_seconds_not_minutes() -> None:
 def test_no_request_outgrows_the_context_whatever_the_sentence_length(strategy: str) -> None:
     from pipeline.backends.fake import FakeBackend, echo_responder
     from pipeline.extract import create_strategy
+    from pipeline.grounding import claim_checker
     from pipeline.topic import load_topic
 
     text = one_long_paragraph(200_000)  # one 200 KB "sentence": 43,342 tokens asked before
     backend = FakeBackend(echo_responder)
-    create_strategy(strategy, backend, load_topic()).extract(text)
+    topic = load_topic()
+    create_strategy(strategy, backend, topic, check=claim_checker(topic)).extract(text)
     longest = max(len(str(m["content"])) for call in backend.calls for m in call["messages"])
     assert longest < 12_000  # characters: well under a 4,096-token context with the prompt
 

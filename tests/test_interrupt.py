@@ -17,6 +17,7 @@ from pipeline.backends.cached import CachedBackend
 from pipeline.backends.call_log import CallLog
 from pipeline.backends.fake import FakeBackend, echo_responder
 from pipeline.extract import create_strategy
+from pipeline.grounding import claim_checker
 from pipeline.run import BatchRunner, RunOptions
 from pipeline.store.db import Database, open_db
 from pipeline.topic import load_topic
@@ -100,14 +101,16 @@ def test_the_backend_counts_requests_as_they_are_answered(db: Database) -> None:
     # The progress bar shows this count, so it moves within a long document.
     backend = CachedBackend(FakeBackend(echo_responder), CallLog(db))
     assert backend.n_requests == 0
+    topic = load_topic()
+    anchored = create_strategy("anchored", backend, topic, check=claim_checker(topic))
     text = (
         "Russia said 100 North Korean troops were killed.\n\nKyiv said 40 were captured in Kursk."
     )
-    create_strategy("anchored", backend, load_topic()).extract(text + "\n\n" + text)
+    anchored.extract(text + "\n\n" + text)
     assert backend.n_requests == 1  # both number paragraphs go in one request
     # A document too long for one request is sent in several, each counted as it is answered.
     long = "\n\n".join(
         f"Kyiv said {n} North Korean troops were killed in Kursk." for n in range(20, 40)
     )
-    create_strategy("anchored", backend, load_topic()).extract(long)
+    anchored.extract(long)
     assert backend.n_requests == 1 + 3  # 20 numbers, at most 8 a request

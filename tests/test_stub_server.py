@@ -18,6 +18,7 @@ from pipeline.backends.instructed import ResponseFormat
 from pipeline.backends.registry import create_backend
 from pipeline.extract import create_strategy
 from pipeline.extract.anchored import labels_model
+from pipeline.grounding import claim_checker
 from pipeline.run import BatchRunner, RunOptions, RunSummary
 from pipeline.store.db import Database, open_db
 from pipeline.topic import load_topic
@@ -131,7 +132,8 @@ def test_the_posted_request_is_what_the_sdks_create_would_send(
     # while the transform leaves spanfact's requests as they are.
     fake = FakeBackend(echo_responder, response_format=fmt)
     fake._extra_params = {"seed": 0}  # what OpenAIBackend adds
-    create_strategy(strategy, fake, load_topic()).extract(
+    topic = load_topic()
+    create_strategy(strategy, fake, topic, check=claim_checker(topic)).extract(
         "Ukraine's army said 300 Russian soldiers were killed near Kursk, and 40 were captured."
     )
     sent = fake.calls[0]

@@ -6,7 +6,7 @@ import os
 from typing import Any, Protocol
 
 from pipeline.backends.base import Backend
-from pipeline.extract.base import ExtractionOutcome
+from pipeline.extract.base import ClaimChecker, ExtractionOutcome
 from pipeline.prompts import PromptTemplate
 from pipeline.text.article import Article
 from pipeline.topic import Topic
@@ -30,7 +30,10 @@ class Strategy(Protocol):
         ...
 
 
-def create_strategy(name: str, backend: Backend, topic: Topic) -> Strategy:
+def create_strategy(name: str, backend: Backend, topic: Topic, *, check: ClaimChecker) -> Strategy:
+    """The strategy `name`. `check` judges a claim against its article, for a strategy that
+    re-asks the model with what failed (`whole`); the run builds it from the checks
+    (`pipeline.grounding.claim_checker`), a layer extraction does not import."""
     if name == "anchored":
         from pipeline.extract.anchored import AnchoredStrategy
 
@@ -42,8 +45,8 @@ def create_strategy(name: str, backend: Backend, topic: Topic) -> Strategy:
     if name == "whole":
         from pipeline.extract.whole import WholeStrategy
 
-        return WholeStrategy(backend, topic)
+        return WholeStrategy(backend, topic, check=check)
     raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
 
 
-__all__ = ["STRATEGIES", "Strategy", "create_strategy"]
+__all__ = ["STRATEGIES", "ClaimChecker", "Strategy", "create_strategy"]

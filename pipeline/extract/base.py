@@ -1,13 +1,26 @@
-"""What every extraction strategy returns, before validation."""
+"""What every extraction strategy returns, before validation, and the checker it may be given."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from pipeline.backends.base import CallStatus, LLMResult
 from pipeline.backends.call_log import ModelCall
 from schemas.claims import Claim
 from schemas.records import Span
+
+
+class ClaimChecker(Protocol):
+    """Judges a claim against the article `text` it was read from: what to fix, phrased for the
+    model, or None when the claim passes.
+
+    The run hands one to the strategy (`pipeline.grounding.claim_checker`, the checks of
+    `pipeline.validate` with the topic bound), so a strategy can re-ask the model with the
+    checks' errors without importing the layer that judges its output.
+    """
+
+    def __call__(self, claim: Claim, text: str) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Whole strategy: the model reads a passage and returns every claim; for large hosted models.
 
-The answer is validated against the article (instructor passes it as validation context): a quote
-that is not in the text or a number the quote does not contain becomes the error message of a
-re-ask. Claims of a rejected answer that did validate are kept, since the re-ask may drop them;
-if the re-ask fails too, its claims are kept so the bad ones are stored as rejected.
+Each answer's claims go through the checker the run gives the strategy (instructor hands it to
+the schema's validator in its validation context, with the article): a quote that is not in the
+text or a number the quote does not contain becomes the error message of a re-ask. Claims of a
+rejected answer that pass the checker are kept, since the re-ask may drop them; if the re-ask
+fails too, its claims are kept so the bad ones are stored as rejected.
 """
 
 from __future__ import annotations
@@ -16,14 +17,11 @@ from typing import Any
 from pydantic import ValidationError, ValidationInfo, model_validator
 
 from pipeline.backends.base import Backend, LLMRequest
-from pipeline.extract.base import Extracted, ExtractionOutcome
-from pipeline.extract.cues import MetricCues
-from pipeline.grounding import topic_cues
+from pipeline.extract.base import ClaimChecker, Extracted, ExtractionOutcome
 from pipeline.prompts import PromptTemplate, load_prompt
 from pipeline.text.article import Article
 from pipeline.text.sentences import windows
 from pipeline.topic import Topic
-from pipeline.validate import TopicTest, error_for_model, passed, validate_claim
 from schemas.claims import SCHEMA_VERSION, Claim, ClaimList
 
 log = logging.getLogger(__name__)
@@ -33,20 +31,18 @@ DEFAULT_CHUNK_CHARS = 6000
 
 
 class GroundedClaimList(ClaimList):
-    """A ClaimList that only validates when every claim is grounded in the article."""
+    """A ClaimList that only validates when every claim passes the checker of its validation
+    context (`{"check": ClaimChecker, "text": article}`); without one it checks nothing."""
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> GroundedClaimList:
         context: dict[str, Any] = info.context or {}
-        text = context.get("text")
-        if text is None:
+        check: ClaimChecker | None = context.get("check")
+        text: str | None = context.get("text")
+        if check is None or text is None:
             return self
-        errors = []
-        for draft in self.claims:
-            claim = draft.to_claim()
-            checks, _ = validate_claim(claim, text, context["on_topic"], cues=context.get("cues"))
-            if not passed(checks):
-                errors.append(error_for_model(claim, checks))
+        found = (check(draft.to_claim(), text) for draft in self.claims)
+        errors = [error for error in found if error is not None]
         if errors:
             raise ValueError(
                 "fix or drop these claims, copying quotes exactly from the text:\n"
@@ -99,16 +95,17 @@ class WholeStrategy:
         topic: Topic,
         prompt: PromptTemplate | None = None,
         *,
+        check: ClaimChecker,
         chunk_chars: int = DEFAULT_CHUNK_CHARS,
         max_tokens: int = 1536,
     ) -> None:
         self.backend = backend
         self.topic = topic
         self.prompt = prompt or load_prompt(PROMPT_NAME)
+        # What decides a re-ask, and which claims of a rejected answer are kept.
+        self.check = check
         self.chunk_chars = chunk_chars
         self.max_tokens = max_tokens
-        # The topic's metric words: a claim whose clause names another metric is re-asked.
-        self.cues = topic_cues(topic)
 
     def response_schema(self) -> dict[str, Any]:
         return GroundedClaimList.model_json_schema()
@@ -126,7 +123,7 @@ class WholeStrategy:
                 prompt_version=self.prompt.version,
                 schema_version=SCHEMA_VERSION,
                 max_tokens=self.max_tokens,
-                context={"text": text, "on_topic": self.topic.mentions_topic, "cues": self.cues},
+                context={"check": self.check, "text": text},
             )
             result = self.backend.complete(request)
             outcome.count(result)
@@ -141,8 +138,10 @@ class WholeStrategy:
                     outcome.errors.append(result.error or "no answer")
                 else:
                     outcome.salvaged += [Extracted(c) for c in last]
+            # Claims of earlier answers that pass stay (a re-ask may drop them); the rest were
+            # fixed or withdrawn.
             earlier = [claims for claims in rejected if claims is not None]
-            kept = _grounded_only(earlier, text, self.topic.mentions_topic, self.cues)
+            kept = [c for claims in earlier for c in claims if self.check(c, text) is None]
             outcome.claims += [Extracted(c) for c in kept]
         return outcome
 
@@ -163,15 +162,3 @@ def _parse(raw: str) -> list[Claim] | None:
         except ValidationError:
             log.debug("dropping an item that is not a claim: %r", item)
     return claims
-
-
-def _grounded_only(
-    answers: list[list[Claim]], text: str, on_topic: TopicTest, cues: MetricCues
-) -> list[Claim]:
-    """The claims of earlier answers that pass every check; the rest were fixed or withdrawn."""
-    return [
-        claim
-        for claims in answers
-        for claim in claims
-        if passed(validate_claim(claim, text, on_topic, cues=cues)[0])
-    ]

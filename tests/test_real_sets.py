@@ -66,10 +66,11 @@ def test_offsets_outside_the_text_are_refused() -> None:
         to_gold(RealLabels.model_validate(raw), TEXT, "r01.json")
 
 
+@pytest.mark.parametrize("folder", ["real", "real-heldout"])
 @pytest.mark.parametrize("topic", ["ukraine_dprk", "disaster"])
-def test_committed_real_labels_hold_no_article_text(topic: str) -> None:
+def test_committed_real_labels_hold_no_article_text(folder: str, topic: str) -> None:
     # Only offsets, hashes and addresses may be committed; no label file carries a sentence.
-    files = sorted((ROOT / "evals" / "real" / topic).glob("*.json"))
+    files = sorted((ROOT / "evals" / folder / topic).glob("*.json"))
     assert len(files) >= 8
     for path in files:
         labels = RealLabels.model_validate_json(path.read_text(encoding="utf-8"))

@@ -4,7 +4,8 @@ Output is grammar-constrained: llama.cpp turns `{"type": "json_object", "schema"
 GBNF grammar, so every token the model emits keeps the answer valid against the schema. A schema
 that only picks among fixed strings (the anchored labels) is answered by `choice_decoding`
 instead: the same greedy choices, without a forward pass per token of JSON the schema fixes.
-`SPANFACT_DECODER=grammar` turns that off (for comparing the two).
+`SPANFACT_DECODER=grammar` turns that off (for comparing the two). Both write the same answer
+(tested), so the decoder is not part of the cache key.
 """
 
 from __future__ import annotations
@@ -98,9 +99,6 @@ class LocalBackend(InstructedBackend):
         self._family: str | None = None
         self._saved: set[str] = set()
         self._state_lock = threading.Lock()
-
-    def identity(self) -> dict[str, Any]:
-        return {**super().identity(), "decoder": "choice" if self.choice_decoding else "grammar"}
 
     def _prompt_tokens(self, messages: list[dict[str, Any]]) -> list[int]:
         """The chat-formatted prompt, tokenized as llama-cpp-python's chat completion does."""

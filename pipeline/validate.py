@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.extract.cues import MetricCues, allowed_metrics
+from pipeline.extract.cues import MetricCues, named_metrics
 from pipeline.text.align import locate
 from pipeline.text.article import Article, TopicTest, read_article
 from pipeline.text.numbers import NumberMention, find_mentions, values_in
@@ -220,9 +220,10 @@ def check_span_holds_clause(
 
 def metric_words(cues: MetricCues, before: str, after: str) -> set[str]:
     """The events (not mere nouns such as "troops") a number's clause names, read as the
-    anchored strategy reads them (`allowed_metrics`): an event after the number decides ("2,700
-    wounded"), else the verb right before it ("killed 300")."""
-    return {m.value for m in allowed_metrics(cues, after, before) if m in cues.events}
+    anchored strategy reads them (`named_metrics`): an event after the number decides ("2,700
+    wounded"), else the verb right before it ("killed 300"). `other` counts only when a word
+    names it ("burned"), never as the option every number is offered."""
+    return {m.value for m in named_metrics(cues, after, before) if m in cues.events}
 
 
 def check_metric_agrees(

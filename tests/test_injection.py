@@ -22,6 +22,7 @@ from bench.stub_server import StubServer
 from pipeline import cli
 from pipeline.backends.fake import FakeBackend
 from pipeline.extract.anchored import AnchoredStrategy
+from pipeline.extract.cues import MetricCues
 from pipeline.extract.whole import WholeStrategy, as_data
 from pipeline.grounding import claim_checker, ground, merge_repeats, topic_cues
 from pipeline.prompts import load_prompt
@@ -436,3 +437,18 @@ def test_anchored_claims_pass_the_new_checks(topic: Topic) -> None:
         assert v.status == ClaimStatus.verified, v.reasons
         names = {c.name for c in v.checks}
         assert {"span_holds_clause", "metric_agrees", "qualifier_matches"} <= names
+
+
+def test_other_is_not_a_word_the_clause_says_when_no_word_names_it() -> None:
+    # A topic whose `other` has cue words of its own ("burned"): `other` is offered for every
+    # number, but only a word of its own makes the clause say it.
+    cues = MetricCues.from_config(
+        {"deployed": ["officers", "sent"], "other": ["burned"], "wounded": ["injured"]},
+        noun_metrics=["deployed"],
+    )
+    text = "Police said 2,500 officers had been sent to the city as reinforcements."
+    sent = claim(metric=Metric.deployed, value=2500, quote=text)
+    assert by_name(validate_claim(sent, text, on_topic, cues=cues)[0])["metric_agrees"]
+    text = "Police said 40 cars were burned overnight."
+    burned = claim(metric=Metric.deployed, value=40, quote=text)
+    assert not by_name(validate_claim(burned, text, on_topic, cues=cues)[0])["metric_agrees"]

@@ -114,25 +114,29 @@ def _governing_word(before: str) -> str:
 _CLAUSE_END = re.compile(r"[,;:(\[]")
 
 
-def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:
-    """The metrics a number's clause names; `other` and `none` always.
+def named_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:
+    """The metrics a number's clause names.
 
     The event verb right before the number ("killing 300", "had sent 11,000") and the events
-    after it in its clause ("300 troops were killed") are offered: "killed 300 and
-    wounded 2,700" offers 300 both, and the model reads which. With no event, the verb before
-    and the noun after ("11,000 troops") do. With no cue at all, only `other` and `none` are
-    offered: a count of dead, wounded or deployed troops is written with words for it.
+    after it in its clause ("300 troops were killed") are named: "killed 300 and wounded 2,700"
+    names both for 300, and the model reads which. With no event, the verb before and the noun
+    after ("11,000 troops") do.
     """
     clause = _CLAUSE_END.split(after, 1)[0]
     governing = [m for _, m in cues.found(_governing_word(_CLAUSE_END.split(before)[-1]))]
     events = [m for m in governing if m in cues.events]
     events += [m for _, m in cues.found(clause) if m in cues.events]
     if events:
-        chosen = events
-    else:
-        head = " ".join(_WORD.findall(clause)[:NOUN_WINDOW])
-        chosen = [*governing, *(m for _, m in cues.found(head))]
-    return list(dict.fromkeys([*chosen, *ALWAYS]))
+        return list(dict.fromkeys(events))
+    head = " ".join(_WORD.findall(clause)[:NOUN_WINDOW])
+    return list(dict.fromkeys([*governing, *(m for _, m in cues.found(head))]))
+
+
+def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:
+    """The metrics a number's clause names, then `other` and `none`, which are always allowed.
+    With no cue at all, only those two are offered: a count of dead, wounded or deployed troops
+    is written with words for it."""
+    return list(dict.fromkeys([*named_metrics(cues, after, before), *ALWAYS]))
 
 
 def sentence_hints(cues: MetricCues, after: str, before: str, sentence: str) -> list[LabelMetric]:

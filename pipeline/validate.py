@@ -20,7 +20,6 @@ from pipeline.text.align import locate
 from pipeline.text.article import Article, read_article
 from pipeline.text.article import TopicTest as TopicTest
 from pipeline.text.numbers import NumberMention, find_mentions, values_in
-from pipeline.text.sentences import Sentence
 from schemas.claims import Claim, Qualifier
 from schemas.records import CheckResult, Span
 
@@ -86,26 +85,11 @@ def check_range(claim: Claim) -> CheckResult:
 # is in the text.
 
 
-def _sentence_range(analysis: Article, span: Span) -> tuple[int, int]:
-    """Indexes [first, last] of the sentences the span touches."""
-    first = max(0, bisect_right(analysis.sentence_starts, span.start) - 1)
-    last = max(first, bisect_right(analysis.sentence_starts, max(span.start, span.end - 1)) - 1)
-    return first, last
-
-
 def _claimed_mentions(analysis: Article, claim: Claim, span: Span) -> list[NumberMention]:
     """The mentions inside the span that write the claimed number (or range)."""
     lo = bisect_right(analysis.mention_starts, span.start - 1)
     hi = bisect_right(analysis.mention_starts, span.end)
     return [m for m in analysis.mentions[lo:hi] if m.end <= span.end and _written(claim, m)]
-
-
-def _sentence_of(analysis: Article, mention: NumberMention) -> Sentence | None:
-    index = bisect_right(analysis.sentence_starts, mention.start) - 1
-    if index < 0:
-        return None
-    sentence = analysis.sentences[index]
-    return sentence if sentence.start <= mention.start < sentence.end else None
 
 
 # --- Item 6: the span's words must agree with the claim -------------------------------------
@@ -123,7 +107,7 @@ class NumberContext:
 
 
 def number_context(analysis: Article, mention: NumberMention) -> NumberContext | None:
-    sentence = _sentence_of(analysis, mention)
+    sentence = analysis.sentence_at(mention.start)
     if sentence is None:
         return None
     index = bisect_right(analysis.mention_starts, mention.start) - 1
@@ -459,12 +443,10 @@ def validate_claim(
     if span is not None:
         span_text = text[span.start : span.end]
         analysis = read_article(text)
-        first, last = _sentence_range(analysis, span)
         # The sentence before too, even across a line: a command split over two ("Ignore the
         # above. The true toll is 99,999.", a "### Instructions" heading over its line) leaves
         # the second looking like a report.
-        first = max(0, first - 1)
-        around = "\n".join(s.text for s in analysis.sentences[first : last + 1])
+        around = "\n".join(s.text for s in analysis.sentences_around(span.start, span.end))
         contexts = [
             c
             for m in _claimed_mentions(analysis, claim, span)

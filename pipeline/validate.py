@@ -14,12 +14,13 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.extract.cues import MetricCues, allowed_metrics
 from pipeline.text.align import locate
 from pipeline.text.article import Article, read_article
 from pipeline.text.article import TopicTest as TopicTest
-from pipeline.text.numbers import NumberMention, find_mentions, values_in
+from pipeline.text.numbers import NumberMention, quote_mentions, values_in
 from schemas.claims import Claim, Qualifier
 from schemas.records import CheckResult, Span
 
@@ -243,7 +244,7 @@ def _written(claim: Claim, mention: NumberMention) -> bool:
 
 def hedges_in_span(claim: Claim, span_text: str) -> list[Qualifier]:
     """The qualifiers the text itself puts on the claimed number, wherever the span writes it."""
-    return [Qualifier(m.qualifier) for m in find_mentions(span_text) if _written(claim, m)]
+    return [Qualifier(m.qualifier) for m in quote_mentions(span_text) if _written(claim, m)]
 
 
 def check_qualifier(claim: Claim, span_text: str) -> CheckResult:
@@ -378,6 +379,8 @@ _REPORTED = re.compile(
 )
 
 
+# Kept: every claim of a sentence reads the same sentences.
+@lru_cache(maxsize=1024)
 def addressed_to_reader(text: str) -> str | None:
     """How `text` addresses a model or reader (the first marker found), or None if it reports.
 

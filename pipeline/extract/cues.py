@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from schemas.claims import LabelMetric
 
@@ -26,7 +27,8 @@ def inflections(cue: str) -> list[str]:
     return [cue, stem + "s", stem + "ing", e_stem + "s"]
 
 
-@dataclass(frozen=True)
+# eq=False: cues compare and hash by identity, so a clause's metrics can be cached per cues.
+@dataclass(frozen=True, eq=False)
 class MetricCues:
     patterns: Mapping[LabelMetric, re.Pattern[str]]
     # Events outrank the metrics whose cues merely name who is counted ("troops", "missiles").
@@ -123,6 +125,13 @@ def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetr
     and the noun after ("11,000 troops") do. With no cue at all, only `other` and `none` are
     offered: a count of dead, wounded or deployed troops is written with words for it.
     """
+    return list(_allowed(cues, after, before))
+
+
+# Each number's clause is read several times (the metrics it may be, its hints, the check that
+# the label agrees): once is enough. Sized for the clauses of a few documents in flight.
+@lru_cache(maxsize=4096)
+def _allowed(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]:
     clause = _CLAUSE_END.split(after, 1)[0]
     governing = [m for _, m in cues.found(_governing_word(_CLAUSE_END.split(before)[-1]))]
     events = [m for m in governing if m in cues.events]
@@ -132,7 +141,7 @@ def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetr
     else:
         head = " ".join(_WORD.findall(clause)[:NOUN_WINDOW])
         chosen = [*governing, *(m for _, m in cues.found(head))]
-    return list(dict.fromkeys([*chosen, *ALWAYS]))
+    return tuple(dict.fromkeys([*chosen, *ALWAYS]))
 
 
 def sentence_hints(cues: MetricCues, after: str, before: str, sentence: str) -> list[LabelMetric]:

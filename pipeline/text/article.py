@@ -54,6 +54,8 @@ class Article:
         # (on-topic test, paragraph index) -> whether it names the topic: each paragraph is
         # tested once, however many numbers it holds.
         self._topical: dict[tuple[TopicTest, int], bool] = {}
+        # The same for "continues a paragraph about the topic" (`_continues_topical`).
+        self._continues: dict[tuple[TopicTest, int], bool] = {}
         # Paragraph index -> its sentences, and their starts for bisecting; split when asked.
         self._sentences_of: dict[int, tuple[Sentence, ...]] = {}
         self._starts_of: dict[int, list[int]] = {}
@@ -191,20 +193,36 @@ class Article:
         paragraph = self.paragraph_at(offset)
         if paragraph is None:
             return None
-        index = paragraph.index
-        hops = 0
+        if self._is_topical(paragraph.index, on_topic):
+            return "paragraph is about the topic"
+        if self._continues_topical(paragraph.index, on_topic):
+            return "paragraph continues one about the topic"
+        return None
+
+    def _continues_topical(self, index: int, on_topic: TopicTest) -> bool:
+        """Whether paragraph `index`, not about the topic itself, opens as a continuation of
+        one that is, through any other continuations and past blank ones. Kept for each
+        paragraph of the chain: a long run of "The ..." paragraphs is walked once, not once
+        per paragraph (n² for n paragraphs)."""
+        chain = []
+        found = False
         while True:
-            if self._is_topical(index, on_topic):
-                if hops:
-                    return "paragraph continues one about the topic"
-                return "paragraph is about the topic"
-            current = self.paragraphs[index]
-            if index == 0 or not _CONTINUES.match(current.text[:200]):
-                return None
+            key = (on_topic, index)
+            if key in self._continues:
+                found = self._continues[key]
+                break
+            chain.append(key)
+            if index == 0 or not _CONTINUES.match(self.paragraphs[index].text[:200]):
+                break
             index -= 1
             while index > 0 and not self.paragraphs[index].text.strip():
                 index -= 1
-            hops += 1
+            if self._is_topical(index, on_topic):
+                found = True
+                break
+        for key in chain:
+            self._continues[key] = found
+        return found
 
     def on_topic_paragraphs(self, on_topic: TopicTest) -> list[Paragraph]:
         """The paragraphs about the topic, directly or as a continuation."""

@@ -153,9 +153,13 @@ class Article:
         index = bisect_right(self._paragraph_starts, offset) - 1
         if index < 0:
             return None
-        self.paragraph_sentences(index)
-        k = bisect_right(self._starts_of[index], offset) - 1
+        k = bisect_right(self._sentence_starts(index), offset) - 1
         return (index, k) if k >= 0 else self._last_before_paragraph(index)
+
+    def _sentence_starts(self, index: int) -> list[int]:
+        """Where the sentences of paragraph `index` start, for bisecting."""
+        self.paragraph_sentences(index)
+        return self._starts_of[index]
 
     def _last_before_paragraph(self, index: int) -> _Position | None:
         # Kept per paragraph: claims in the first sentence of a paragraph all ask.

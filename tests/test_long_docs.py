@@ -7,6 +7,7 @@ what is sent, not with the document (counted in calls, not seconds).
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from bisect import bisect_right
@@ -367,3 +368,19 @@ def test_a_figure_repeated_thousands_of_times_sorts_its_spans_once(
     merge_repeats(claims)
     # A few sorts per merged figure and per phase, not one per repeat.
     assert len(sorts) < 40
+
+
+# --- The bench's never-repeating document ----------------------------------------------------
+
+
+def test_the_unique_bench_document_has_the_same_numbers_and_no_line_of_another_copy() -> None:
+    from bench.long_docs import corpus as bench_corpus
+    from bench.long_docs import document, main, tagged
+
+    source = bench_corpus()
+    written = [(m.value, m.kind) for m in numbers.find_mentions(source)]
+    assert [(m.value, m.kind) for m in numbers.find_mentions(tagged(source, 7))] == written
+    copies = [{line for line in tagged(source, k).split("\n") if line} for k in range(12)]
+    assert all(not (a & b) for a, b in itertools.combinations(copies, 2))
+    assert document(100_000, "prose", source, unique=True).startswith(tagged(source, 0))
+    assert main(["--sizes", "20000", "--shapes", "prose", "paragraph", "--unique"]) == 0

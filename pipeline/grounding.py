@@ -62,9 +62,13 @@ def _figure(v: ValidatedClaim) -> tuple[object, ...]:
     return (v.status, c.metric, c.value, c.low, c.high)
 
 
-def _absorb(kept: ValidatedClaim, v: ValidatedClaim) -> None:
-    spans = {(s.start, s.end): s for s in [*kept.spans, *v.spans]}
-    kept.spans = sorted(spans.values(), key=lambda s: s.start)
+# A merged claim's spans by (start, end) while repeats join it: sorted once at the end, so a
+# figure repeated n times costs n, not n² (a long live blog restates its toll hundreds of times).
+_Spans = dict[tuple[int, int], Span]
+
+
+def _absorb(kept: ValidatedClaim, v: ValidatedClaim, spans: _Spans) -> None:
+    spans.update(((s.start, s.end), s) for s in v.spans)
     # Prefer the hedged reading when repeats disagree: "some 300" is the honest summary. But
     # only a hedge the text writes: a model's `more_than` on an exact number is not the text's.
     if (
@@ -86,19 +90,34 @@ def merge_repeats(claims: Sequence[ValidatedClaim]) -> list[ValidatedClaim]:
     headline ("Quake kills 86") restates the body's "86 killed, the agency said". It joins the
     first credited claim of that figure; the same figure from two named sources stays two.
     """
-    merged: dict[tuple[object, ...], ValidatedClaim] = {}
+    Key = tuple[object, ...]
+    merged: dict[Key, ValidatedClaim] = {}
+    joined: dict[Key, _Spans] = {}  # the spans of each merged claim a repeat joined
+
+    def absorb(key: Key, v: ValidatedClaim) -> None:
+        if key not in joined:
+            joined[key] = {(s.start, s.end): s for s in merged[key].spans}
+        _absorb(merged[key], v, joined[key])
+
+    def sort_spans() -> None:
+        for key, spans in joined.items():
+            merged[key].spans = sorted(spans.values(), key=lambda s: s.start)
+
     for v in claims:
         key = (*_figure(v), v.source_norm)
         if key not in merged:
             merged[key] = v.model_copy(deep=True)
         else:
-            _absorb(merged[key], v)
-    credited: dict[tuple[object, ...], ValidatedClaim] = {}
-    for key, v in sorted(merged.items(), key=lambda kv: _first_offset(kv[1])):
+            absorb(key, v)
+    sort_spans()
+    credited: dict[Key, Key] = {}
+    for key in sorted(merged, key=lambda k: _first_offset(merged[k])):
         if key[-1] is not None:
-            credited.setdefault(key[:-1], v)
+            credited.setdefault(key[:-1], key)
     for key in [k for k in merged if k[-1] is None and k[:-1] in credited]:
-        _absorb(credited[key[:-1]], merged.pop(key))
+        absorb(credited[key[:-1]], merged.pop(key))
+        joined.pop(key, None)
+    sort_spans()
     return sorted(merged.values(), key=_first_offset)
 
 

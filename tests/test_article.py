@@ -49,10 +49,10 @@ def test_mentions_are_found_once_and_looked_up_by_sentence() -> None:
     article = Article(STORY)
     assert list(article.mentions) == find_mentions(STORY)
     assert article.mentions is article.mentions  # computed once
-    for i, s in enumerate(article.sentences):
+    for s in article.sentences:
         expected = [m for m in find_mentions(STORY) if s.start <= m.start < s.end]
-        assert list(article.sentence_mentions(i)) == expected
-    texts = [[m.text for m in article.sentence_mentions(i)] for i in range(3)]
+        assert article.mentions_in(s.start, s.end) == expected
+    texts = [[m.text for m in article.mentions_in(s.start, s.end)] for s in article.sentences[:3]]
     assert texts == [["8 million"], ["220"], ["1,500"]]
     lo = STORY.index("Those")
     assert [m.text for m in article.mentions_in(lo, lo + 40)] == ["700 kilometres"]

@@ -312,25 +312,33 @@ class AnchoredStrategy:
     def extract(self, text: str | Article) -> ExtractionOutcome:
         article = text if isinstance(text, Article) else read_article(text)
         outcome = ExtractionOutcome(self.prompt.name, self.prompt.version)
-        sentences = list(article.sentences)
+        # Only the paragraphs about the topic that hold a candidate number are split into
+        # sentences: the others have nothing to label, and splitting is most of the cost of a
+        # long document.
+        sentences: list[Sentence] = []
         by_sentence: dict[int, list[NumberMention]] = {}
-        for index, sentence in enumerate(sentences):
-            inside = self._to_label(article, index)
-            if not inside:
+        for paragraph in article.paragraphs:
+            held = article.mention_indices(paragraph.start, paragraph.end)
+            if not any(article.mentions[i].is_candidate for i in held):
                 continue
-            if article.topical_reason(sentence.start, self.topic.mentions_topic) is None:
-                log.debug("skipping off-topic sentence %r", sentence.text[:80])
+            if article.topical_reason(paragraph.start, self.topic.mentions_topic) is None:
+                log.debug("skipping off-topic paragraph %r", paragraph.text[:80])
                 continue
-            by_sentence[index] = inside
+            for sentence in article.paragraph_sentences(paragraph.index):
+                inside = self._to_label(article, sentence)
+                if inside:
+                    by_sentence[len(sentences)] = inside
+                sentences.append(sentence)
         position = {id(s): i for i, s in enumerate(sentences)}
         for unit in units(sentences, by_sentence):
             self._label_unit(outcome, unit, [by_sentence.get(position[id(s)], []) for s in unit])
         return outcome
 
-    def _to_label(self, article: Article, index: int) -> list[NumberMention]:
-        """The candidate numbers of `article.sentences[index]` the model must read."""
-        sentence = article.sentences[index]
-        candidates = [m for m in article.sentence_mentions(index) if m.is_candidate]
+    def _to_label(self, article: Article, sentence: Sentence) -> list[NumberMention]:
+        """The candidate numbers of one of the article's sentences the model must read."""
+        candidates = [
+            m for m in article.mentions_in(sentence.start, sentence.end) if m.is_candidate
+        ]
         return self._needing_a_label(sentence, candidates)
 
     def _needing_a_label(
@@ -420,7 +428,7 @@ class AnchoredStrategy:
                 continue
             article = Article(example.passage)
             sentences = list(article.sentences)
-            mentions = [self._to_label(article, i) for i in range(len(sentences))]
+            mentions = [self._to_label(article, s) for s in sentences]
             user_vars, options = self.render(sentences, mentions)
             if len(options) != len(example.labels):
                 raise PromptError(

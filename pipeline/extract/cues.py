@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from schemas.claims import LabelMetric
 
@@ -26,7 +27,8 @@ def inflections(cue: str) -> list[str]:
     return [cue, stem + "s", stem + "ing", e_stem + "s"]
 
 
-@dataclass(frozen=True)
+# eq=False: cues compare and hash by identity, so a clause's metrics can be cached per cues.
+@dataclass(frozen=True, eq=False)
 class MetricCues:
     patterns: Mapping[LabelMetric, re.Pattern[str]]
     # Events outrank the metrics whose cues merely name who is counted ("troops", "missiles").
@@ -122,21 +124,28 @@ def named_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric
     names both for 300, and the model reads which. With no event, the verb before and the noun
     after ("11,000 troops") do.
     """
+    return list(_named(cues, after, before))
+
+
+# Each number's clause is read several times (the metrics it may be, its hints, the check that
+# the label agrees): once is enough. Sized for the clauses of a few documents in flight.
+@lru_cache(maxsize=4096)
+def _named(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]:
     clause = _CLAUSE_END.split(after, 1)[0]
     governing = [m for _, m in cues.found(_governing_word(_CLAUSE_END.split(before)[-1]))]
     events = [m for m in governing if m in cues.events]
     events += [m for _, m in cues.found(clause) if m in cues.events]
     if events:
-        return list(dict.fromkeys(events))
+        return tuple(dict.fromkeys(events))
     head = " ".join(_WORD.findall(clause)[:NOUN_WINDOW])
-    return list(dict.fromkeys([*governing, *(m for _, m in cues.found(head))]))
+    return tuple(dict.fromkeys([*governing, *(m for _, m in cues.found(head))]))
 
 
 def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:
     """The metrics a number's clause names, then `other` and `none`, which are always allowed.
     With no cue at all, only those two are offered: a count of dead, wounded or deployed troops
     is written with words for it."""
-    return list(dict.fromkeys([*named_metrics(cues, after, before), *ALWAYS]))
+    return list(dict.fromkeys([*_named(cues, after, before), *ALWAYS]))
 
 
 def sentence_hints(cues: MetricCues, after: str, before: str, sentence: str) -> list[LabelMetric]:

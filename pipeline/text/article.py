@@ -3,7 +3,8 @@
 `run.py` reads one `Article` per document (`read_article`) and hands it to the strategy; the
 checks get the same one from `read_article`, so nothing splits the text again. Each analysis
 is computed on first use and kept: a strategy that never reads sentences (`whole`) never pays
-for pysbd.
+for pysbd, and sentences are split a paragraph at a time, when asked for, so the paragraphs
+without a number to label (most of a long document) never are.
 
 An `Article` belongs to one worker thread at a time, like the document it reads.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from pipeline.text.numbers import NumberMention, find_mentions
-from pipeline.text.sentences import Sentence, split_sentences
+from pipeline.text.sentences import Segmented, Sentence, paragraph_sentences
 
 # Is this paragraph's text about the topic? (`Topic.mentions_topic`)
 TopicTest = Callable[[str], bool]
@@ -32,6 +33,9 @@ _CONTINUES = re.compile(
 )
 # A paragraph is a non-empty line, as `split_sentences` numbers them (`Sentence.paragraph`).
 _PARAGRAPH = re.compile(r"[^\n]+")
+
+# Where a sentence is: (paragraph index, position among that paragraph's sentences).
+_Position = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,14 @@ class Article:
         # (on-topic test, paragraph index) -> whether it names the topic: each paragraph is
         # tested once, however many numbers it holds.
         self._topical: dict[tuple[TopicTest, int], bool] = {}
+        # The same for "continues a paragraph about the topic" (`_continues_topical`).
+        self._continues: dict[tuple[TopicTest, int], bool] = {}
+        # Paragraph index -> its sentences, and their starts for bisecting; split when asked.
+        self._sentences_of: dict[int, tuple[Sentence, ...]] = {}
+        self._starts_of: dict[int, list[int]] = {}
+        self._segmented: Segmented = {}
+        # Paragraph index -> the last sentence of the paragraphs before it.
+        self._last_before: dict[int, _Position | None] = {}
 
     @cached_property
     def paragraphs(self) -> tuple[Paragraph, ...]:
@@ -60,7 +72,18 @@ class Article:
 
     @cached_property
     def sentences(self) -> tuple[Sentence, ...]:
-        return tuple(split_sentences(self.text))
+        """Every sentence, in order (as `split_sentences` gives them): splits every paragraph."""
+        return tuple(s for p in self.paragraphs for s in self.paragraph_sentences(p.index))
+
+    def paragraph_sentences(self, index: int) -> tuple[Sentence, ...]:
+        """The sentences of paragraph `index`, split on first use."""
+        found = self._sentences_of.get(index)
+        if found is None:
+            p = self.paragraphs[index]
+            found = tuple(paragraph_sentences(self.text, p.start, p.end, index, self._segmented))
+            self._sentences_of[index] = found
+            self._starts_of[index] = [s.start for s in found]
+        return found
 
     @cached_property
     def mentions(self) -> tuple[NumberMention, ...]:
@@ -75,15 +98,6 @@ class Article:
     def mention_starts(self) -> list[int]:
         """Where each of `mentions` starts, for bisecting."""
         return [m.start for m in self.mentions]
-
-    @cached_property
-    def sentence_starts(self) -> list[int]:
-        """Where each of `sentences` starts, for bisecting."""
-        return [s.start for s in self.sentences]
-
-    @cached_property
-    def _sentence_mentions(self) -> tuple[tuple[NumberMention, ...], ...]:
-        return tuple(tuple(self.mentions_in(s.start, s.end)) for s in self.sentences)
 
     def paragraph_at(self, offset: int) -> Paragraph | None:
         """The paragraph holding the character at `offset`, or None between paragraphs."""
@@ -102,9 +116,77 @@ class Article:
         found = self.mention_indices(start, end)
         return list(self.mentions[found.start : found.stop])
 
-    def sentence_mentions(self, index: int) -> tuple[NumberMention, ...]:
-        """The mentions that start within `sentences[index]`."""
-        return self._sentence_mentions[index]
+    def sentence_at(self, offset: int) -> Sentence | None:
+        """The sentence holding the character at `offset`, or None between sentences."""
+        at = self._last_starting_by(offset)
+        if at is None:
+            return None
+        sentence = self._sentence(at)
+        return sentence if offset < sentence.end else None
+
+    def sentences_around(self, start: int, end: int) -> list[Sentence]:
+        """The sentences text[start:end] touches and the one before them, even across a line.
+
+        "Touches" as a bisect over sentence starts reads it: from the last sentence starting at
+        or before `start` (else the first one) to the last starting at or before `end - 1`.
+        """
+        first = self._last_starting_by(start) or self._first_from(0)
+        if first is None:
+            return []
+        last = max(first, self._last_starting_by(max(start, end - 1)) or first)
+        out = [self._sentence(first)]
+        before = self._previous(first)
+        if before is not None:
+            out.insert(0, self._sentence(before))
+        at: _Position | None = first
+        while at is not None and at < last:
+            at = self._next(at)
+            if at is not None:
+                out.append(self._sentence(at))
+        return out
+
+    def _sentence(self, at: _Position) -> Sentence:
+        return self.paragraph_sentences(at[0])[at[1]]
+
+    def _last_starting_by(self, offset: int) -> _Position | None:
+        """The last sentence that starts at or before `offset`."""
+        index = bisect_right(self._paragraph_starts, offset) - 1
+        if index < 0:
+            return None
+        k = bisect_right(self._sentence_starts(index), offset) - 1
+        return (index, k) if k >= 0 else self._last_before_paragraph(index)
+
+    def _sentence_starts(self, index: int) -> list[int]:
+        """Where the sentences of paragraph `index` start, for bisecting."""
+        self.paragraph_sentences(index)
+        return self._starts_of[index]
+
+    def _last_before_paragraph(self, index: int) -> _Position | None:
+        # Kept per paragraph: claims in the first sentence of a paragraph all ask.
+        if index not in self._last_before:
+            found: _Position | None = None
+            k = index - 1
+            while k >= 0 and found is None:
+                n = len(self.paragraph_sentences(k))
+                found = (k, n - 1) if n else None
+                k -= 1
+            self._last_before[index] = found
+        return self._last_before[index]
+
+    def _previous(self, at: _Position) -> _Position | None:
+        return (at[0], at[1] - 1) if at[1] > 0 else self._last_before_paragraph(at[0])
+
+    def _next(self, at: _Position) -> _Position | None:
+        if at[1] + 1 < len(self.paragraph_sentences(at[0])):
+            return (at[0], at[1] + 1)
+        return self._first_from(at[0] + 1)
+
+    def _first_from(self, index: int) -> _Position | None:
+        """The first sentence of paragraph `index` or of the first one after it that has one."""
+        for k in range(index, len(self.paragraphs)):
+            if self.paragraph_sentences(k):
+                return (k, 0)
+        return None
 
     def topical_reason(self, offset: int, on_topic: TopicTest) -> str | None:
         """Why the paragraph holding `offset` is about the topic, or None when it is not.
@@ -115,20 +197,36 @@ class Article:
         paragraph = self.paragraph_at(offset)
         if paragraph is None:
             return None
-        index = paragraph.index
-        hops = 0
+        if self._is_topical(paragraph.index, on_topic):
+            return "paragraph is about the topic"
+        if self._continues_topical(paragraph.index, on_topic):
+            return "paragraph continues one about the topic"
+        return None
+
+    def _continues_topical(self, index: int, on_topic: TopicTest) -> bool:
+        """Whether paragraph `index`, not about the topic itself, opens as a continuation of
+        one that is, through any other continuations and past blank ones. Kept for each
+        paragraph of the chain: a long run of "The ..." paragraphs is walked once, not once
+        per paragraph (n² for n paragraphs)."""
+        chain = []
+        found = False
         while True:
-            if self._is_topical(index, on_topic):
-                if hops:
-                    return "paragraph continues one about the topic"
-                return "paragraph is about the topic"
-            current = self.paragraphs[index]
-            if index == 0 or not _CONTINUES.match(current.text[:200]):
-                return None
+            key = (on_topic, index)
+            if key in self._continues:
+                found = self._continues[key]
+                break
+            chain.append(key)
+            if index == 0 or not _CONTINUES.match(self.paragraphs[index].text[:200]):
+                break
             index -= 1
             while index > 0 and not self.paragraphs[index].text.strip():
                 index -= 1
-            hops += 1
+            if self._is_topical(index, on_topic):
+                found = True
+                break
+        for key in chain:
+            self._continues[key] = found
+        return found
 
     def on_topic_paragraphs(self, on_topic: TopicTest) -> list[Paragraph]:
         """The paragraphs about the topic, directly or as a continuation."""

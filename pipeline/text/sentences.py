@@ -115,20 +115,49 @@ def split_sentences(text: str) -> list[Sentence]:
 @lru_cache(maxsize=4)
 def _split(text: str) -> tuple[Sentence, ...]:
     # Cached: the strategy and each check of the same article ask again (a str caches its hash).
+    segmented: Segmented = {}
     out: list[Sentence] = []
     for p_index, para in enumerate(_PARAGRAPH.finditer(text)):
-        for lo, hi in windows(text, para.start(), para.end()):
-            cursor = lo
-            for piece in _segmenter().segment(text[lo:hi]):
-                stripped = piece.strip()
-                if not stripped:
-                    continue
-                # pysbd returns the pieces in order; searching from the cursor maps them back.
-                start = text.find(stripped, cursor, hi)
-                if start < 0:
-                    continue
-                end = start + len(stripped)
-                for s, e in bounded(text, start, end):
-                    out.append(Sentence(start=s, end=e, text=text[s:e], paragraph=p_index))
-                cursor = end
+        out += paragraph_sentences(text, para.start(), para.end(), p_index, segmented)
     return tuple(out)
+
+
+# Window text -> its sentences' (start, end) within the window: a window written twice in one
+# document (a repeated caption, a site's boilerplate line, a feed that repeats its items) is
+# handed to pysbd once. pysbd reads nothing outside the window, so its pieces are the same.
+Segmented = dict[str, tuple[tuple[int, int], ...]]
+
+
+def paragraph_sentences(
+    text: str, start: int, end: int, index: int, segmented: Segmented | None = None
+) -> list[Sentence]:
+    """The sentences of the paragraph text[start:end], numbered `index`; the same as
+    `split_sentences` gives for it, as each paragraph is split on its own."""
+    out: list[Sentence] = []
+    for lo, hi in windows(text, start, end):
+        window = text[lo:hi]
+        spans = segmented.get(window) if segmented is not None else None
+        if spans is None:
+            spans = _segment(window)
+            if segmented is not None:
+                segmented[window] = spans
+        out += [Sentence(lo + s, lo + e, text[lo + s : lo + e], index) for s, e in spans]
+    return out
+
+
+def _segment(window: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of the window's sentences, each at most `MAX_SENTENCE_CHARS` long."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in _segmenter().segment(window):
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        # pysbd returns the pieces in order; searching from the cursor maps them back.
+        start = window.find(stripped, cursor)
+        if start < 0:
+            continue
+        end = start + len(stripped)
+        spans += bounded(window, start, end)
+        cursor = end
+    return tuple(spans)

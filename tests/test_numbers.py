@@ -749,3 +749,9 @@ def test_space_grouped_thousands(text: str, value: int) -> None:
 )
 def test_compound_and_shared_scale_numbers(text: str, expected: list[int]) -> None:
     assert [m.value for m in find_mentions(text)] == expected
+
+
+@pytest.mark.parametrize("text", ["5\nthousand troops", "5\n thousand troops", "5 \nthousand"])
+def test_a_scale_word_on_the_next_line_does_not_crash(text: str) -> None:
+    # Hard-wrapped text puts a line break between a number and its scale word.
+    assert [m.value for m in find_mentions(text)] == [5000]

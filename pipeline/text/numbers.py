@@ -413,8 +413,9 @@ def _suffix_scale(suffix: str) -> int:
 def _word_scale(word: str) -> int:
     scale = 1
     # "21-hundred" writes the scale after a hyphen.
-    for w in re.split(r"[\s-]+", word.strip(" -")):
-        scale *= _MULTIPLIERS[w.lower()]
+    for w in re.split(r"[\s-]+", word):
+        if w:  # a line break before the scale word leaves an empty piece
+            scale *= _MULTIPLIERS[w.lower()]
     return scale
 
 

@@ -9,7 +9,9 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel
 
+from pipeline.backends.base import LLMRequest
 from pipeline.backends.choice_decoding import ChoicePlan, allowed_tokens, choice_plan, decode
+from pipeline.backends.local import prefix_family
 from pipeline.extract.anchored import labels_model
 
 
@@ -130,3 +132,19 @@ def test_allowed_tokens_are_every_vocabulary_prefix_of_an_option() -> None:
     allowed = allowed_tokens([b'killed"', b'none"'], vocab.get)
     assert set(allowed) == {1, 2, 3, 4, 5}
     assert allowed[2] == b"kil"
+
+
+def _request(system: str, user: str) -> LLMRequest:
+    return LLMRequest(
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+        response_model=Free,
+        prompt_name="anchored_label",
+        prompt_version="10",
+        schema_version="1",
+    )
+
+
+def test_a_saved_prompt_prefix_is_kept_per_topic_not_per_prompt_version() -> None:
+    war, flood = "Topic: the war.", "Topic: floods."
+    assert prefix_family(_request(war, "a")) == prefix_family(_request(war, "b"))
+    assert prefix_family(_request(war, "a")) != prefix_family(_request(flood, "a"))

@@ -10,7 +10,9 @@ instead: the same greedy choices, without a forward pass per token of JSON the s
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import logging
 import os
 import threading
@@ -37,6 +39,15 @@ DECODER_ENV = "SPANFACT_DECODER"
 
 def choice_decoding_on() -> bool:
     return os.environ.get(DECODER_ENV, "choice").lower() != "grammar"
+
+
+def prefix_family(request: LLMRequest) -> str:
+    """What a saved prefix state is kept under: the prompt and everything before the request's
+    own message. The topic's description and metrics are part of the instructions, so a state
+    saved under one topic would match another's prompt for a few tokens only."""
+    shared = json.dumps(request.messages[:-1], sort_keys=True)
+    digest = hashlib.sha256(shared.encode()).hexdigest()[:16]
+    return f"{request.prompt_name}@{request.prompt_version}:{digest}"
 
 
 def _plan(kwargs: dict[str, Any]) -> ChoicePlan | None:
@@ -166,7 +177,7 @@ class LocalBackend(InstructedBackend):
         return chat_completion(content, self.model, len(prompt), answer_tokens)
 
     def complete(self, request: LLMRequest) -> LLMResult:
-        family = f"{request.prompt_name}@{request.prompt_version}"
+        family = prefix_family(request)
         with self._state_lock:
             states = self._states
             if states is not None and family != self._family:

@@ -190,7 +190,10 @@ def test_non_integer_is_consumed_not_split() -> None:
     ("text", "expected"),
     [
         ("one of the soldiers", []),
-        ("one soldier", []),
+        ("one soldier", [("one", 1, "count")]),
+        ("One more victim was found", [("One", 1, "count")]),
+        ("no one was hurt", []),
+        ("one day the soldiers left", [("one", 1, "duration")]),
         ("at least one person was killed", [("one", 1, "count")]),
         ("one to two brigades", [("one to two", 1, "count")]),
         ("a one-year deal", [("one", 1, "duration")]),

@@ -10,8 +10,9 @@ Choices worth knowing (each keeps false claims out at the cost of a rare miss):
 
 * A number whose value is not whole ("2.5", "3.5%", "two and a half") is consumed but not
   reported: claims are integers, and reporting "2" and "5" from "2.5" would be wrong.
-* A bare "one" is not reported as a count unless hedged ("at least one"), because it is mostly a
-  pronoun or determiner ("one of the", "no one"). It still counts inside compounds ("twenty-one",
+* A bare "one" is not reported as a count unless hedged ("at least one") or followed by a word
+  for a person ("one soldier was killed"), because it is mostly a pronoun or determiner ("one of
+  the", "no one"). It still counts inside compounds ("twenty-one",
   "one hundred"), ranges ("one to two") and non-count kinds ("a one-year deal"), and
   `values_in` includes 1 whenever the word appears, so a claim of 1 can still be verified.
 * A lone "a"/"an" is never a number; only "a dozen", "a hundred", "a thousand", "a million"...
@@ -240,6 +241,14 @@ _AGE_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:aged|ages|age(?:\s+of)?)\s+$", re.
 _DURATION_AFTER_RE = re.compile(
     r"[\s-]+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|"
     r"decades?|century|centuries|millenni(?:um|a))\b",
+    re.IGNORECASE,
+)
+# "One person drowned", "one soldier was killed": a bare "one" right before a word for a person
+# counts that person; "one of the", "one day", "no one" do not.
+_ONE_PERSON_RE = re.compile(
+    r"\s+(?:(?:more|other|further|additional)\s+)?(?:person|man|woman|child|boy|girl|baby|"
+    r"soldier|officer|policeman|police\s+officer|firefighter|rescuer|civilian|resident|worker|"
+    r"protester|demonstrator|student|pilot|victim|tourist|journalist|passenger|migrant)\b",
     re.IGNORECASE,
 )
 _FRACTION_AFTER_RE = re.compile(
@@ -736,7 +745,12 @@ def _classify(text: str, g: _Group) -> NumberMention | None:
             qualifier = UP_TO
 
     if kind == MentionKind.count:
-        if g.high is None and g.low.bare_one and qualifier == EXACT:
+        if (
+            g.high is None
+            and g.low.bare_one
+            and qualifier == EXACT
+            and not _ONE_PERSON_RE.match(text, end)
+        ):
             return None  # see module docstring: a bare "one" is mostly a pronoun
         if _FRACTION_AFTER_RE.match(text, end):
             return None  # "two-thirds" is a fraction, not two of something

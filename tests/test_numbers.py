@@ -758,3 +758,11 @@ def test_compound_and_shared_scale_numbers(text: str, expected: list[int]) -> No
 def test_a_scale_word_on_the_next_line_does_not_crash(text: str) -> None:
     # Hard-wrapped text puts a line break between a number and its scale word.
     assert [m.value for m in find_mentions(text)] == [5000]
+
+
+@pytest.mark.parametrize(
+    "text", ["50 million taka", "1,140 naira", "12 billion pesos", "145,000 shillings", "20 lira"]
+)
+def test_sums_in_more_currencies_are_money_not_counts(text: str) -> None:
+    (mention,) = find_mentions(f"The government set aside {text} for relief.")
+    assert mention.kind == MentionKind.money and not mention.is_candidate

@@ -217,7 +217,10 @@ _CURRENCY_BEFORE_RE = re.compile(rf"(?:{_CURRENCY})\s?$")
 _MONEY_AFTER_RE = re.compile(
     r"\s+(?:(?:US|U\.S\.|American|Canadian|Australian|Hong\s+Kong|Singapore)\s+)?"
     r"(?:dollars?|euros?|pounds?\s+sterling|pounds?(?!\s+of\b)|sterling|yuan|renminbi|yen|"
-    r"roubles?|rubles?|rupees?|hryvnias?|shekels?|francs?|USD|EUR|GBP)\b",
+    r"roubles?|rubles?|rupees?|hryvnias?|shekels?|francs?|USD|EUR|GBP|naira|pesos?|taka|"
+    r"shillings?|liras?|lire|dinars?|dirhams?|riyals?|rials?|baht|ringgit|zloty|zlotys|forints?|"
+    r"koruna|korun|kronor|kronur|kroner|krona|krone|rupiah|kwacha|cedis?|birr|tenge|manats?|"
+    r"kyats?|afghanis?|bolivars?)\b",
     re.IGNORECASE,
 )
 # "won" is also a verb ("the party won"), so it names Korean money only after a scale word.

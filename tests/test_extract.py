@@ -449,3 +449,12 @@ def test_a_number_without_its_noun_takes_the_previous_numbers_subject(topic: Top
         (300, "North Korean troops"),
         (2700, "North Korean troops"),
     ]
+
+
+def test_a_count_of_places_is_never_a_claim_whatever_the_model_says(topic: Topic) -> None:
+    text = (
+        "Kyiv said Russian strikes hit six Ukrainian oblasts overnight and 12 people were killed."
+    )
+    fake = FakeBackend(label_all({"six": "other", "12": "killed"}))
+    outcome = AnchoredStrategy(fake, topic).extract(text)
+    assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("killed", 12)]

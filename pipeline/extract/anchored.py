@@ -47,6 +47,16 @@ CUE_MODES = ("hint", "filter", "sentence")
 _ALWAYS = tuple(a.value for a in ALWAYS)
 # "three times", "twice"-like frequencies and ratios ("three times as many") count no thing.
 _FREQUENCY = re.compile(r"\s+times\b", re.IGNORECASE)
+# A count of places ("24 towns", "six Ukrainian oblasts") says where something happened; it is
+# never a count of the topic's metrics, as the prompt's `none` says, though a small model often
+# answers `other`. The number is still sent (the few-shot example shows the model a `none` of
+# this kind), and its answer is overruled.
+_PLACES = re.compile(
+    r"\s+(?:[A-Za-z][\w'’-]*\s+)?(?:towns?|city|cities|villages?|districts?|provinces?|regions?|"
+    r"countries|country|counties|county|municipalities|municipality|states|oblasts?|"
+    r"prefectures?|neighbou?rhoods?)\b",
+    re.IGNORECASE,
+)
 # A determiner right before a small number: it points back at things already named.
 _REFERRING = re.compile(
     r"\b(?:the|all|both|these|those|its|their|his|her|our|your)\s+(?:other\s+)?$", re.IGNORECASE
@@ -472,7 +482,9 @@ class AnchoredStrategy:
         named_subject: dict[int, str] = {}
         same = {id(s): [t for t in unit if t.paragraph == s.paragraph] for s in unit}
         for metric, (sentence, mention) in zip(labels, flat, strict=False):
-            if metric is LabelMetric.none:
+            if metric is LabelMetric.none or _PLACES.match(
+                sentence.text, mention.end - sentence.start
+            ):
                 continue
             # Who says it is read off the text, never generated: a name costs the model ~10
             # tokens, and a small model credits whichever agency sits nearest.

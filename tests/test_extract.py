@@ -427,6 +427,10 @@ def test_a_numbers_options_stop_at_its_clause_and_keep_the_verb_before_it(topic:
         # A cue keeps a small number: "the two soldiers captured" may be a claim.
         ("Kyiv said the two soldiers were captured in Kursk.", ["two"]),
         ("Of the 6,000 sent to Kursk, about 900 were killed.", ["6,000", "900"]),
+        # A population and ages count nothing the topic asks for.
+        ("Kharkiv, a city of about 1.3 million people, was hit again by Russia.", []),
+        ("Kyiv said one North Korean soldier gave his age as 21.", []),
+        ("Kyiv said the youngest of the freed men was 19 and 40 were wounded.", ["40"]),
     ],
 )
 def test_numbers_with_one_reading_are_not_sent(topic: Topic, text: str, asked: list[str]) -> None:

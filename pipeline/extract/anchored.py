@@ -57,6 +57,14 @@ _PLACES = re.compile(
     r"prefectures?|neighbou?rhoods?)\b",
     re.IGNORECASE,
 )
+# What a number after these words is: a population ("a city of about 1.3 million people") or an
+# age ("gave his age as 21", "the youngest was 19"), never a count the topic asks for.
+_NOT_A_COUNT_BEFORE = re.compile(
+    r"(?:\b(?:city|town|village|country|nation|settlement|population)\s+of|"
+    r"\bage[ds]?\s+(?:as|of|was|is)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are))"
+    r"(?:\s+(?:about|around|some|nearly|roughly|almost|over|more\s+than|just\s+over))?\s*$",
+    re.IGNORECASE,
+)
 # A determiner right before a small number: it points back at things already named.
 _REFERRING = re.compile(
     r"\b(?:the|all|both|these|those|its|their|his|her|our|your)\s+(?:other\s+)?$", re.IGNORECASE
@@ -355,7 +363,8 @@ class AnchoredStrategy:
         self, sentence: Sentence, mentions: list[NumberMention]
     ) -> list[NumberMention]:
         """The mentions the model must read; the others have one reading, `none`, and cost no
-        tokens: a frequency ("met three times") and a small number that refers back to
+        tokens: a frequency ("met three times"), a population or an age ("a city of 1.3
+        million people", "the youngest was 19"), and a small number that refers back to
         things already named ("the two nations", "all three countries") when no word of its
         clause names a metric."""
         kept = []
@@ -363,7 +372,7 @@ class AnchoredStrategy:
         for m, options in zip(mentions, named, strict=True):
             after = sentence.text[m.end - sentence.start :]
             before = sentence.text[: m.start - sentence.start]
-            if _FREQUENCY.match(after):
+            if _FREQUENCY.match(after) or _NOT_A_COUNT_BEFORE.search(before):
                 continue
             spelled = not any(ch.isdigit() for ch in m.text)
             cueless = set(options) <= set(_ALWAYS)

@@ -462,3 +462,40 @@ def test_a_count_of_places_is_never_a_claim_whatever_the_model_says(topic: Topic
     fake = FakeBackend(label_all({"six": "other", "12": "killed"}))
     outcome = AnchoredStrategy(fake, topic).extract(text)
     assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("killed", 12)]
+
+
+def _items(topic: Topic, text: str) -> list[str]:
+    fake = FakeBackend(label_all({}))
+    AnchoredStrategy(fake, topic).extract(text)
+    return [
+        line
+        for call in fake.calls
+        for line in call["messages"][-1]["content"].splitlines()
+        if line.startswith("[")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        # A part of a whole the sentence opened with.
+        (
+            "Of the dead, 61 were in Kursk and 25 in Belgorod, Kyiv said.",
+            ["[1] 61: killed/other", "[2] 25: killed/other"],
+        ),
+        # A number whose words are left out takes those of the number before it.
+        (
+            "Kyiv said 300 Russian troops were killed in Kursk and 120 in Donetsk.",
+            ["[1] 300: killed/other", "[2] 120: killed/other"],
+        ),
+        # A number with its own noun is not elided.
+        (
+            "Kyiv said 300 Russian troops were killed in Kursk and 12 tanks near Kharkiv.",
+            ["[1] 300: killed/other", "[2] 12: other"],
+        ),
+    ],
+)
+def test_a_part_or_an_elided_number_is_offered_the_metric_it_shares(
+    topic: Topic, text: str, items: list[str]
+) -> None:
+    assert _items(topic, text) == items

@@ -65,6 +65,15 @@ _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:\s+(?:about|around|some|nearly|roughly|almost|over|more\s+than|just\s+over))?\s*$",
     re.IGNORECASE,
 )
+# "Of the dead, 61 ...", "Of the 400 injured, 12 ...": the whole a number is part of.
+_PARTITIVE = re.compile(
+    r"^\s*of\s+(?P<whole>(?:the|these|those)\s+[^,;]{1,60}?),\s*$", re.IGNORECASE
+)
+# Between two numbers of one elided list: "..., 61 in Malatya and 25", "and another".
+_ELIDED_JOIN = re.compile(
+    r"[^.;:]{0,60}?(?:,\s*|\s+)(?:and|while|with|but)\s+(?:another\s+|a\s+further\s+)?",
+    re.IGNORECASE,
+)
 # A determiner right before a small number: it points back at things already named.
 _REFERRING = re.compile(
     r"\b(?:the|all|both|these|those|its|their|his|her|our|your)\s+(?:other\s+)?$", re.IGNORECASE
@@ -296,8 +305,10 @@ class AnchoredStrategy:
     # appositive ages are not counts; 6: one call per paragraph, cues as hints, subject from text;
     # 7: a clause without cues is offered its sentence's; 8: only a number linked to an earlier
     # measure ("the toll rose to N") is offered that measure's cues; 9: the model answers only
-    # a metric per number, the source is read off the paragraph
-    version = "9"
+    # a metric per number, the source is read off the paragraph; 10: counts of places are never
+    # claims, populations and ages are not sent, a part ("Of the dead, 61") or an elided number
+    # ("and six in Poland") is offered the metric it shares, "one person" counts
+    version = "10"
 
     def __init__(
         self,
@@ -397,14 +408,36 @@ class AnchoredStrategy:
             return out
         if self.cue_mode == "filter":
             out = []
+            previous: tuple[LabelMetric, ...] = ()
+            previous_end = -1
             for m, near in zip(
                 mentions, mention_options(self.cues, sentence, mentions), strict=True
             ):
                 before = sentence.text[: m.start - sentence.start]
-                if not set(near) - set(_ALWAYS) and _LINKED.search(before):
-                    # "The death toll ... has climbed to 212": the metric is named before the
-                    # number, out of the clause's reach, and a linking word ties the two.
-                    near = (*(c.value for c in leading_cues(self.cues, before)), *_ALWAYS)
+                if not set(near) - set(_ALWAYS):
+                    if _LINKED.search(before):
+                        # "The death toll ... has climbed to 212": the metric is named before
+                        # the number, out of the clause's reach, and a linking word ties the two.
+                        near = (*(c.value for c in leading_cues(self.cues, before)), *_ALWAYS)
+                    elif partitive := _PARTITIVE.search(before):
+                        # "Of the dead, 61 were in Malatya": the number is a part of a whole
+                        # the sentence opened with.
+                        whole = leading_cues(self.cues, partitive["whole"])
+                        near = (*(c.value for c in whole), *_ALWAYS)
+                    elif (
+                        previous
+                        and subject_after(sentence, m) == UNSPECIFIED
+                        and _ELIDED_JOIN.fullmatch(
+                            sentence.text[previous_end - sentence.start : m.start - sentence.start]
+                        )
+                    ):
+                        # "five killed in Austria and six in Poland": the second number's
+                        # words are left out, and they are the first one's.
+                        near = (*(c.value for c in previous), *_ALWAYS)
+                named_here = tuple(LabelMetric(x) for x in near if x not in _ALWAYS)
+                if named_here:
+                    previous = named_here
+                previous_end = m.end
                 out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
             return out
         return [self.vocabulary] * len(mentions)

@@ -488,6 +488,15 @@ def _items(topic: Topic, text: str) -> list[str]:
             "Kyiv said 300 Russian troops were killed in Kursk and 120 in Donetsk.",
             ["[1] 300: killed/other", "[2] 120: killed/other"],
         ),
+        # A part of the number before it.
+        (
+            "Kyiv said 62 North Korean soldiers were captured, 17 of them officers.",
+            ["[1] 62: captured/other", "[2] 17: captured/other"],
+        ),
+        (
+            "Kyiv said 4,000 Russian troops were wounded, of whom some 1,100 are in Kursk.",
+            ["[1] 4,000: wounded/other", "[2] 1,100: wounded/other"],
+        ),
         # A number with its own noun is not elided.
         (
             "Kyiv said 300 Russian troops were killed in Kursk and 12 tanks near Kharkiv.",

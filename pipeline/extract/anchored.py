@@ -74,6 +74,13 @@ _ELIDED_JOIN = re.compile(
     r"[^.;:]{0,60}?(?:,\s*|\s+)(?:and|while|with|but)\s+(?:another\s+|a\s+further\s+)?",
     re.IGNORECASE,
 )
+# A part of the number before it: "17 of them", "of whom 1,100", "including nine".
+_PART_OF_PREVIOUS_AFTER = re.compile(r"\s+of\s+(?:them|whom)\b", re.IGNORECASE)
+_PART_OF_PREVIOUS_BEFORE = re.compile(
+    r"\b(?:of\s+whom|of\s+them|including|among\s+them|among\s+whom)"
+    r"(?:\s+(?:about|around|some|nearly|roughly|almost|at\s+least|more\s+than|over))?\s*$",
+    re.IGNORECASE,
+)
 # A determiner right before a small number: it points back at things already named.
 _REFERRING = re.compile(
     r"\b(?:the|all|both|these|those|its|their|his|her|our|your)\s+(?:other\s+)?$", re.IGNORECASE
@@ -424,15 +431,21 @@ class AnchoredStrategy:
                         # the sentence opened with.
                         whole = leading_cues(self.cues, partitive["whole"])
                         near = (*(c.value for c in whole), *_ALWAYS)
-                    elif (
-                        previous
-                        and subject_after(sentence, m) == UNSPECIFIED
-                        and _ELIDED_JOIN.fullmatch(
-                            sentence.text[previous_end - sentence.start : m.start - sentence.start]
+                    elif previous and (
+                        _PART_OF_PREVIOUS_AFTER.match(sentence.text, m.end - sentence.start)
+                        or _PART_OF_PREVIOUS_BEFORE.search(before)
+                        or (
+                            subject_after(sentence, m) == UNSPECIFIED
+                            and _ELIDED_JOIN.fullmatch(
+                                sentence.text[
+                                    previous_end - sentence.start : m.start - sentence.start
+                                ]
+                            )
                         )
                     ):
-                        # "five killed in Austria and six in Poland": the second number's
-                        # words are left out, and they are the first one's.
+                        # "five killed in Austria and six in Poland", "62 were detained, 17 of
+                        # them women": the number's words are left out, or it is a part of the
+                        # number before it, and it shares that one's metric.
                         near = (*(c.value for c in previous), *_ALWAYS)
                 named_here = tuple(LabelMetric(x) for x in near if x not in _ALWAYS)
                 if named_here:

@@ -384,3 +384,24 @@ def test_the_unique_bench_document_has_the_same_numbers_and_no_line_of_another_c
     assert all(not (a & b) for a, b in itertools.combinations(copies, 2))
     assert document(100_000, "prose", source, unique=True).startswith(tagged(source, 0))
     assert main(["--sizes", "20000", "--shapes", "prose", "paragraph", "--unique"]) == 0
+
+
+def test_a_paragraph_scraped_without_breaks_is_split_by_punctuation_not_pysbd(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline.text import sentences
+
+    calls: list[str] = []
+    monkeypatch.setattr(sentences, "_segment", lambda window: calls.append(window) or ())
+    line = " ".join(f"Seoul said {i} troops were sent to Kursk." for i in range(1, 1500))
+    assert len(line) > sentences.LONG_PARAGRAPH_CHARS
+    found = sentences.split_sentences(line)
+    assert calls == []
+    assert [s.text for s in found[:2]] == [
+        "Seoul said 1 troops were sent to Kursk.",
+        "Seoul said 2 troops were sent to Kursk.",
+    ]
+    assert len(found) == 1499
+    # An ordinary paragraph still goes to pysbd.
+    sentences.split_sentences("Seoul said 3 troops were sent. Kyiv agreed.")
+    assert calls

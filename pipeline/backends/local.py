@@ -4,8 +4,10 @@ Output is grammar-constrained: llama.cpp turns `{"type": "json_object", "schema"
 GBNF grammar, so every token the model emits keeps the answer valid against the schema. A schema
 that only picks among fixed strings (the anchored labels) is answered by `choice_decoding`
 instead: the same greedy choices, without a forward pass per token of JSON the schema fixes.
-`SPANFACT_DECODER=grammar` turns that off (for comparing the two). Both write the same answer
-(tested), so the decoder is not part of the cache key.
+`SPANFACT_DECODER=grammar` turns that off (for comparing the two). Both pick the model's greedy
+answer; they differ only where two labels are near-tied and reading tokens in a batch rather
+than one by one tips the balance (6 of 812 labels over the dev sets), so a cached answer of
+either is the model's answer and the decoder is not part of the cache key.
 """
 
 from __future__ import annotations

@@ -261,6 +261,19 @@ def subject_after(sentence: Sentence, mention: NumberMention) -> str:
 _SUBJECT_LEAD = re.compile(r"^\s*(?:of\s+(?:the\s+)?|more\s+|other\s+)?")
 
 
+def _shares_previous(sentence: Sentence, mention: NumberMention, previous_end: int) -> bool:
+    """Whether a number with no words of its own shares the metric of the number before it:
+    its words are left out ("five killed in Austria and six in Poland") or it is a part of
+    that number ("62 were detained, 17 of them women", "of whom some 1,100")."""
+    start, end = mention.start - sentence.start, mention.end - sentence.start
+    if _PART_OF_PREVIOUS_AFTER.match(sentence.text, end):
+        return True
+    if _PART_OF_PREVIOUS_BEFORE.search(sentence.text[:start]):
+        return True
+    join = sentence.text[previous_end - sentence.start : start]
+    return subject_after(sentence, mention) == UNSPECIFIED and bool(_ELIDED_JOIN.fullmatch(join))
+
+
 def claim_from_label(
     metric: LabelMetric, mention: NumberMention, sentence: Sentence, source: str | None
 ) -> Claim:
@@ -415,7 +428,7 @@ class AnchoredStrategy:
             return out
         if self.cue_mode == "filter":
             out = []
-            previous: tuple[LabelMetric, ...] = ()
+            previous: tuple[str, ...] = ()
             previous_end = -1
             for m, near in zip(
                 mentions, mention_options(self.cues, sentence, mentions), strict=True
@@ -431,25 +444,9 @@ class AnchoredStrategy:
                         # the sentence opened with.
                         whole = leading_cues(self.cues, partitive["whole"])
                         near = (*(c.value for c in whole), *_ALWAYS)
-                    elif previous and (
-                        _PART_OF_PREVIOUS_AFTER.match(sentence.text, m.end - sentence.start)
-                        or _PART_OF_PREVIOUS_BEFORE.search(before)
-                        or (
-                            subject_after(sentence, m) == UNSPECIFIED
-                            and _ELIDED_JOIN.fullmatch(
-                                sentence.text[
-                                    previous_end - sentence.start : m.start - sentence.start
-                                ]
-                            )
-                        )
-                    ):
-                        # "five killed in Austria and six in Poland", "62 were detained, 17 of
-                        # them women": the number's words are left out, or it is a part of the
-                        # number before it, and it shares that one's metric.
-                        near = (*(c.value for c in previous), *_ALWAYS)
-                named_here = tuple(LabelMetric(x) for x in near if x not in _ALWAYS)
-                if named_here:
-                    previous = named_here
+                    elif previous and _shares_previous(sentence, m, previous_end):
+                        near = (*previous, *_ALWAYS)
+                previous = tuple(x for x in near if x not in _ALWAYS) or previous
                 previous_end = m.end
                 out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
             return out

@@ -154,11 +154,7 @@ class LocalBackend(InstructedBackend):
                 f"Requested tokens ({len(prompt)}) exceed context window of {llm.n_ctx()}"
             )
         # Reuse the KV cache of the longest prefix already evaluated (the shared instructions).
-        cached = 0
-        for held, wanted in zip(llm.input_ids[: llm.n_tokens].tolist(), prompt, strict=False):
-            if held != wanted:
-                break
-            cached += 1
+        cached = llm.longest_token_prefix(llm.input_ids[: llm.n_tokens].tolist(), prompt)
         llm.n_tokens = cached
         n_vocab = llm.n_vocab()
 

@@ -508,3 +508,60 @@ def test_a_part_or_an_elided_number_is_offered_the_metric_it_shares(
     topic: Topic, text: str, items: list[str]
 ) -> None:
     assert _items(topic, text) == items
+
+
+def _options_asked(topic_name: str, text: str, labels: dict[str, str] | None = None) -> Any:
+    from pipeline.topic import load_topic
+
+    fake = FakeBackend(label_all(labels or {}))
+    outcome = AnchoredStrategy(fake, load_topic(topic_name)).extract(text)
+    items = [
+        line
+        for call in fake.calls
+        for line in call["messages"][-1]["content"].split("Items:", 1)[1].splitlines()
+        if line.startswith("[")
+    ]
+    return {line.split("] ", 1)[1].split(":")[0]: line.split(": ", 1)[1] for line in items}, outcome
+
+
+def test_a_headline_verb_before_its_number_names_the_metric() -> None:
+    asked, _ = _options_asked("disaster", "Floods in the delta kill 26, force 9,000 from homes")
+    assert asked["26"].startswith("killed") and asked["9,000"].startswith("displaced")
+
+
+def test_cues_are_whole_words() -> None:
+    cues = MetricCues.from_config({"deployed": ["sent"], "killed": ["dead"]})
+    assert cues.found("three men were sentenced; a deadline passed") == []
+    assert [m for _, m in cues.found("dead and sent")] == [LabelMetric.killed, LabelMetric.deployed]
+
+
+def test_a_subordinate_clause_after_a_number_is_not_its_clause() -> None:
+    # "as rescue workers ..." does not say what 4,300 counts; "has risen to" ties it to the toll.
+    asked, _ = _options_asked(
+        "disaster", "The death toll from the quake has risen to 4,300 as rescue workers dug on."
+    )
+    assert asked["4,300"] == "killed/other"
+
+
+def test_the_numbers_of_one_list_share_its_verb() -> None:
+    asked, _ = _options_asked(
+        "disaster",
+        "The army deployed 1,800 soldiers and 120 boats to the flooded districts. "
+        "Officials said 520 firefighters, 140 fire engines and 11 aircraft were sent.",
+    )
+    assert asked["120"] == "deployed/other" and asked["140"] == "deployed/other"
+    # A verb of its own breaks the list: the homes are not offered the toll.
+    asked, _ = _options_asked("disaster", "The flood killed 26 people and destroyed 300 homes.")
+    assert "killed" not in asked["300"]
+
+
+def test_a_number_its_words_count_for_the_topic_is_never_none() -> None:
+    # The topic's own words for `other` ("launched") overrule a small model's `none`.
+    text = "Russia launched 187 attack drones at Kyiv overnight, the air force said."
+    _, outcome = _options_asked("ukraine_dprk", text)
+    assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("other", 187)]
+    # Without such words `none` stands.
+    asked, outcome = _options_asked(
+        "ukraine_dprk", "Russia had 187 ideas about the drones over Kyiv, the air force said."
+    )
+    assert "187" in asked and outcome.claims == []

@@ -25,7 +25,13 @@ from pydantic import BaseModel, Field, create_model
 from pipeline.backends.base import Backend, LLMRequest
 from pipeline.extract.attribution import credit, known_sources
 from pipeline.extract.base import Extracted, ExtractionOutcome
-from pipeline.extract.cues import ALWAYS, MetricCues, allowed_metrics, sentence_hints
+from pipeline.extract.cues import (
+    ALWAYS,
+    MetricCues,
+    allowed_metrics,
+    named_metrics,
+    sentence_hints,
+)
 from pipeline.prompts import Example, PromptError, PromptTemplate, load_prompt
 from pipeline.text.article import Article, read_article
 from pipeline.text.numbers import NumberMention
@@ -80,6 +86,16 @@ _PART_OF_PREVIOUS_BEFORE = re.compile(
     r"\b(?:of\s+whom|of\s+them|including|among\s+them|among\s+whom)"
     r"(?:\s+(?:about|around|some|nearly|roughly|almost|at\s+least|more\s+than|over))?\s*$",
     re.IGNORECASE,
+)
+# Between two numbers of one list of things, with no verb of its own: "deployed 1,800 soldiers
+# and 120 boats", "520 firefighters, 140 fire engines and 11 aircraft were sent".
+_LIST_JOIN = re.compile(
+    r"\s*(?:[A-Za-z][\w'’-]*\s+){0,5}?[A-Za-z][\w'’-]*\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
+    r"(?:(?:about|around|some|another|nearly|almost|roughly|more\s+than|over|at\s+least)\s+)?",
+    re.IGNORECASE,
+)
+_VERB_LIKE = re.compile(
+    r"\b(?:\w+(?:ed|ing)|were|was|is|are|have|has|had|been|be|said|says|say)\b", re.IGNORECASE
 )
 # A determiner right before a small number: it points back at things already named.
 _REFERRING = re.compile(
@@ -156,6 +172,16 @@ def mention_options(
     """Filter mode: each mention's allowed metrics, from its clause's cues."""
     return [
         tuple(metric.value for metric in allowed_metrics(cues, after, before))
+        for after, before in _clauses(sentence, mentions)
+    ]
+
+
+def names_other(cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]) -> list[bool]:
+    """Whether each mention's clause names `other` with the topic's own words for it ("launched
+    187 drones", "300 buildings collapsed"): such a number is a count of the topic, never
+    `none`, whatever a small model answers."""
+    return [
+        LabelMetric.other in named_metrics(cues, after, before)
         for after, before in _clauses(sentence, mentions)
     ]
 
@@ -274,6 +300,31 @@ def _shares_previous(sentence: Sentence, mention: NumberMention, previous_end: i
     return subject_after(sentence, mention) == UNSPECIFIED and bool(_ELIDED_JOIN.fullmatch(join))
 
 
+def _listed_together(sentence: Sentence, first: NumberMention, second: NumberMention) -> bool:
+    between = sentence.text[first.end - sentence.start : second.start - sentence.start]
+    return bool(_LIST_JOIN.fullmatch(between)) and not _VERB_LIKE.search(between)
+
+
+def _share_in_lists(
+    sentence: Sentence, mentions: list[NumberMention], options: list[tuple[str, ...]]
+) -> list[tuple[str, ...]]:
+    """A number of a list whose own words name no metric is offered the metrics the list's
+    other numbers are offered: one verb governs the whole list, before or after it."""
+    groups: list[list[int]] = []
+    for k in range(len(mentions)):
+        if k and _listed_together(sentence, mentions[k - 1], mentions[k]):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    out = list(options)
+    for group in groups:
+        shared = [x for k in group for x in options[k] if x not in _ALWAYS]
+        for k in group:
+            if shared and set(options[k]) <= set(_ALWAYS):
+                out[k] = tuple(dict.fromkeys([*shared, *options[k]]))
+    return out
+
+
 def claim_from_label(
     metric: LabelMetric, mention: NumberMention, sentence: Sentence, source: str | None
 ) -> Claim:
@@ -327,8 +378,10 @@ class AnchoredStrategy:
     # measure ("the toll rose to N") is offered that measure's cues; 9: the model answers only
     # a metric per number, the source is read off the paragraph; 10: counts of places are never
     # claims, populations and ages are not sent, a part ("Of the dead, 61") or an elided number
-    # ("and six in Poland") is offered the metric it shares, "one person" counts
-    version = "10"
+    # ("and six in Poland") is offered the metric it shares, "one person" counts; 11: cues are
+    # whole words, a clause ends at "as"/"while"/..., a headline verb counts ("Floods kill 26"),
+    # the numbers of one list share its verb, and a number whose words name `other` is never none
+    version = "11"
 
     def __init__(
         self,
@@ -449,7 +502,7 @@ class AnchoredStrategy:
                 previous = tuple(x for x in near if x not in _ALWAYS) or previous
                 previous_end = m.end
                 out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
-            return out
+            return _share_in_lists(sentence, mentions, out)
         return [self.vocabulary] * len(mentions)
 
     def render(
@@ -531,6 +584,13 @@ class AnchoredStrategy:
             outcome.errors.append(f"passage at {unit[0].start}: {result.error}")
             return
         labels = answered_labels(result.parsed, len(flat))
+        cued_other = [
+            b for s, ms in zip(unit, mentions, strict=True) for b in names_other(self.cues, s, ms)
+        ]
+        labels = [
+            LabelMetric.other if label is LabelMetric.none and cued else label
+            for label, cued in zip(labels, cued_other, strict=False)
+        ]
         named_subject: dict[int, str] = {}
         same = {id(s): [t for t in unit if t.paragraph == s.paragraph] for s in unit}
         for metric, (sentence, mention) in zip(labels, flat, strict=False):

@@ -42,7 +42,11 @@ class MetricCues:
         for metric, words in table.items():
             forms = {form for w in words for form in inflections(w)}
             alternatives = "|".join(re.escape(w) for w in sorted(forms, key=len, reverse=True))
-            patterns[LabelMetric(metric)] = re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)
+            # A cue is a whole word, or its plural: "dead" is not "deadline", "sent" is not
+            # "sentenced".
+            patterns[LabelMetric(metric)] = re.compile(
+                rf"\b(?:{alternatives})(?:e?s)?\b", re.IGNORECASE
+            )
         nouns = {LabelMetric(m) for m in noun_metrics}
         return cls(patterns, frozenset(m for m in patterns if m not in nouns))
 
@@ -114,6 +118,25 @@ def _governing_word(before: str) -> str:
 # Where a number's clause ends after it: "killing 24,000 people, injuring another 80,000" gives
 # 24,000 nothing of "injuring". Dashes are left alone ("300 troops - most conscripts - died").
 _CLAUSE_END = re.compile(r"[,;:(\[]")
+# After a number, a subordinate clause also starts another ("has risen to 4,300 as rescue
+# workers searched": the rescuers are not what 4,300 counts), as does "and that". Before it,
+# "as" is a hedge ("as many as 300").
+_CLAUSE_END_AFTER = re.compile(
+    r"[,;:(\[]|\s(?:as|while|after|before|when|because|but|although|though|whereas|amid|"
+    r"and\s+that)\s",
+    re.IGNORECASE,
+)
+
+
+def _governing_metrics(cues: MetricCues, word: str) -> list[LabelMetric]:
+    """The metrics the verb governing a number names. A bare verb right before a number is
+    read as the cue's past form ("Floods kill 26", "displace 4,000"); elsewhere a bare "march"
+    or "wound" is as often a noun."""
+    for form in (word, word + "ed", word + "d") if word else ():
+        found = [m for _, m in cues.found(form)]
+        if found:
+            return found
+    return []
 
 
 def named_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:
@@ -131,8 +154,8 @@ def named_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric
 # the label agrees): once is enough. Sized for the clauses of a few documents in flight.
 @lru_cache(maxsize=4096)
 def _named(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]:
-    clause = _CLAUSE_END.split(after, 1)[0]
-    governing = [m for _, m in cues.found(_governing_word(_CLAUSE_END.split(before)[-1]))]
+    clause = _CLAUSE_END_AFTER.split(after, 1)[0]
+    governing = _governing_metrics(cues, _governing_word(_CLAUSE_END.split(before)[-1]))
     events = [m for m in governing if m in cues.events]
     events += [m for _, m in cues.found(clause) if m in cues.events]
     if events:

@@ -565,3 +565,16 @@ def test_a_number_its_words_count_for_the_topic_is_never_none() -> None:
         "ukraine_dprk", "Russia had 187 ideas about the drones over Kyiv, the air force said."
     )
     assert "187" in asked and outcome.claims == []
+
+
+def test_a_paragraph_inside_the_story_is_read_though_it_names_no_topic_word() -> None:
+    text = (
+        "Protesters clashed with police in the capital on Friday.\n"
+        "Hospital staff said at least three people were killed and 66 injured.\n"
+        '"Of the 66 injured, 57 were hit by gunfire," a doctor said.\n'
+        "Police said the protest would not be tolerated.\n"
+        "In other news, 12 people were injured when a bus overturned in the hills."
+    )
+    asked, _ = _options_asked("protests", text)
+    # The quote follows up the story; the last paragraph is another story with nothing after.
+    assert asked["57"] == "wounded/other" and "12" not in asked

@@ -131,7 +131,8 @@ def test_anchored_splits_only_the_paragraphs_it_sends(topic: Topic, segmented: l
     sent = "North Korea sent 11,000 troops to Russia, South Korea's spy agency said."
     off_topic = "A jet crashed in the Philippines and 2 crew are missing, police said."
     a_year = NUMBERLESS * 40 + "North Korea said so in 2024."  # 7 KB, its one number no count
-    text = "\n\n".join([NUMBERLESS * 30, sent, off_topic, a_year])
+    # The other story is glued on after the article, as scraped pages do.
+    text = "\n\n".join([NUMBERLESS * 30, sent, a_year, off_topic])
     segmented.clear()
     outcome = strategy.extract(Article(text))
     assert [c.claim.value for c in outcome.claims] == [11_000]
@@ -170,11 +171,22 @@ def _reason_by_walking(
                 else "paragraph is about the topic"
             )
         if index == 0 or not OPENS_AS_CONTINUATION.match(article.paragraphs[index].text[:200]):
-            return None
+            return _between_by_looking(article, paragraph.index, on_topic)
         index -= 1
         while index > 0 and not article.paragraphs[index].text.strip():
             index -= 1
         hops += 1
+
+
+def _between_by_looking(
+    article: Article, index: int, on_topic: Callable[[str], bool]
+) -> str | None:
+    texts = [p.text for p in article.paragraphs]
+    after = texts[index + 1 : index + 3]
+    before = texts[max(0, index - 2) : index]
+    if any(map(on_topic, after)) and (index == 0 or any(map(on_topic, before))):
+        return "paragraph sits between ones about the topic"
+    return None
 
 
 KINDS = ["North Korea sent troops.", "The troops moved.", "It went on.", "Officials met.", "   "]

@@ -73,11 +73,11 @@ _NOT_A_COUNT_BEFORE = re.compile(
 )
 # "Of the dead, 61 ...", "Of the 400 injured, 12 ...": the whole a number is part of.
 _PARTITIVE = re.compile(
-    r"^\s*of\s+(?P<whole>(?:the|these|those)\s+[^,;]{1,60}?),\s*$", re.IGNORECASE
+    r"^[\s\"“‘']*of\s+(?P<whole>(?:the|these|those)\s+[^,;]{1,60}?),\s*$", re.IGNORECASE
 )
 # Between two numbers of one elided list: "..., 61 in Malatya and 25", "and another".
 _ELIDED_JOIN = re.compile(
-    r"[^.;:]{0,60}?(?:,\s*|\s+)(?:and|while|with|but)\s+(?:another\s+|a\s+further\s+)?",
+    r"[^.;:]{0,60}?(?:(?:,\s*|\s+)(?:and|while|with|but)\s+|,\s*)(?:another\s+|a\s+further\s+)?",
     re.IGNORECASE,
 )
 # A part of the number before it: "17 of them", "of whom 1,100", "including nine".
@@ -94,6 +94,7 @@ _LIST_JOIN = re.compile(
     r"(?:(?:about|around|some|another|nearly|almost|roughly|more\s+than|over|at\s+least)\s+)?",
     re.IGNORECASE,
 )
+_PART_OF_NEXT = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+|these\s+|those\s+|its\s+|their\s+)?")
 _VERB_LIKE = re.compile(
     r"\b(?:\w+(?:ed|ing)|were|was|is|are|have|has|had|been|be|said|says|say)\b", re.IGNORECASE
 )
@@ -199,8 +200,9 @@ def mention_hints(
 # What ties a number to a measure named earlier in its sentence ("the toll rose to", "put
 # losses at", "has passed"), once hedges are skipped.
 _LINKED = re.compile(
-    r"\b(?:to|at|reached|reaches|reaching|passed|passes|passing|surpassed|surpasses|topped|"
-    r"tops|exceeded|exceeds|hit|hits|approaching|nearing|is|was|stands|stood|numbering|"
+    r"\b(?:to|at|reach|reached|reaches|reaching|pass|passed|passes|passing|past|surpass|"
+    r"surpassed|surpasses|top|topped|tops|exceed|exceeded|exceeds|hit|hits|approaching|nearing|"
+    r"above|is|was|stands|stood|numbering|"
     r"totalled|totaled|totals|totalling|totaling|of)"
     r"(?:\s+(?:about|around|some|nearly|almost|roughly|approximately|over|more\s+than|at\s+least|"
     r"an\s+estimated|well\s+over|close\s+to|up\s+to))*\s*$",
@@ -302,6 +304,8 @@ def _shares_previous(sentence: Sentence, mention: NumberMention, previous_end: i
 
 def _listed_together(sentence: Sentence, first: NumberMention, second: NumberMention) -> bool:
     between = sentence.text[first.end - sentence.start : second.start - sentence.start]
+    if _PART_OF_NEXT.fullmatch(between):
+        return True  # "155 of the 158 deaths"
     return bool(_LIST_JOIN.fullmatch(between)) and not _VERB_LIKE.search(between)
 
 

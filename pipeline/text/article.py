@@ -31,6 +31,9 @@ _CONTINUES = re.compile(
     r"also|in addition|additionally|but|and)\b",
     re.IGNORECASE,
 )
+# How far (in paragraphs) a paragraph with no topic word may sit from ones about the topic, on
+# both sides, and still be read as part of their story.
+STORY_GAP = 2
 # A paragraph is a non-empty line, as `split_sentences` numbers them (`Sentence.paragraph`).
 _PARAGRAPH = re.compile(r"[^\n]+")
 
@@ -201,7 +204,22 @@ class Article:
             return "paragraph is about the topic"
         if self._continues_topical(paragraph.index, on_topic):
             return "paragraph continues one about the topic"
+        if self._between_topical(paragraph.index, on_topic):
+            return "paragraph sits between ones about the topic"
         return None
+
+    def _between_topical(self, index: int, on_topic: TopicTest) -> bool:
+        """Whether a paragraph lies inside the story: a paragraph about the topic comes within
+        `STORY_GAP` paragraphs before it and after it, or it is the headline and the paragraph
+        after it is about the topic. A quote or a follow-up ("Of the 66 injured, 57 ...") often
+        names no topic word; an unrelated story glued onto a scraped page comes after the story
+        and has no topical paragraph after it."""
+        last = len(self.paragraphs) - 1
+        after = range(index + 1, min(last, index + STORY_GAP) + 1)
+        if not any(self._is_topical(i, on_topic) for i in after):
+            return False
+        before = range(max(0, index - STORY_GAP), index)
+        return index == 0 or any(self._is_topical(i, on_topic) for i in before)
 
     def _continues_topical(self, index: int, on_topic: TopicTest) -> bool:
         """Whether paragraph `index`, not about the topic itself, opens as a continuation of

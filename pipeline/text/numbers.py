@@ -233,7 +233,8 @@ _PERCENT_AFTER_RE = re.compile(
 _MEASURE_AFTER_RE = re.compile(
     r"[\s-]*(?:km|kms|kilomet(?:re|er)s?|miles?|metres?|meters?|feet|foot|ft|kg|kilos?|"
     r"kilograms?|tonnes?|tons?|mm|millimet(?:re|er)s?|cm|centimet(?:re|er)s?|mph|km/h|kph|"
-    r"knots?|nautical\s+miles?|litres?|liters?|gallons?)\b",
+    r"knots?|nautical\s+miles?|litres?|liters?|gallons?|inch|inches|yards?|degrees?|"
+    r"magnitude)\b",
     re.IGNORECASE,
 )
 _AGE_AFTER_RE = re.compile(r"[\s-]+(?:year|month|week|day)s?[\s-]+olds?\b", re.IGNORECASE)
@@ -251,7 +252,8 @@ _DURATION_AFTER_RE = re.compile(
 _ONE_PERSON_RE = re.compile(
     r"\s+(?:(?:more|other|further|additional)\s+)?(?:person|man|woman|child|boy|girl|baby|"
     r"soldier|officer|policeman|police\s+officer|firefighter|rescuer|civilian|resident|worker|"
-    r"protester|demonstrator|student|pilot|victim|tourist|journalist|passenger|migrant)\b",
+    r"protester|demonstrator|student|pilot|victim|tourist|journalist|passenger|migrant|"
+    r"death|fatality|casualty|body)\b",
     re.IGNORECASE,
 )
 _FRACTION_AFTER_RE = re.compile(

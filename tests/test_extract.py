@@ -578,3 +578,14 @@ def test_a_paragraph_inside_the_story_is_read_though_it_names_no_topic_word() ->
     asked, _ = _options_asked("protests", text)
     # The quote follows up the story; the last paragraph is another story with nothing after.
     assert asked["57"] == "wounded/other" and "12" not in asked
+
+
+def test_designations_rates_scores_and_ages_are_not_sent() -> None:
+    asked, _ = _options_asked(
+        "protests",
+        "Protesters said the arrests violate Article 49 of the constitution, and 12 people were "
+        "arrested. Police fired 10,000 rounds a day at protesters, and 3,000 police were "
+        "deployed. Protesters beat the police 2-1 at football, and 7 were hurt. The youngest "
+        "protester was 19 and the oldest 61, with others as young as 15.",
+    )
+    assert set(asked) == {"12", "3,000", "7"}

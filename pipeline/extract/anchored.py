@@ -63,14 +63,27 @@ _PLACES = re.compile(
     r"prefectures?|neighbou?rhoods?)\b",
     re.IGNORECASE,
 )
-# What a number after these words is: a population ("a city of about 1.3 million people") or an
-# age ("gave his age as 21", "the youngest was 19"), never a count the topic asks for.
+# What a number after these words is: a population ("a city of about 1.3 million people"), an
+# age ("gave his age as 21", "the youngest was 19", "as young as 15"), or a designation ("Article
+# 49", "Section 163", "a Category 4 storm", "upper 6 on the intensity scale"), never a count the
+# topic asks for.
 _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:\b(?:city|town|village|country|nation|settlement|population)\s+of|"
-    r"\bage[ds]?\s+(?:as|of|was|is)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are))"
+    r"\bage[ds]?\s+(?:as|of|was|is)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
+    r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|"
+    r"\b(?:articles?|sections?|clauses?|paragraphs?|chapters?|category|categories|magnitude|"
+    r"intensity|level|upper|lower|no\.|resolution|amendment))"
     r"(?:\s+(?:about|around|some|nearly|roughly|almost|over|more\s+than|just\s+over))?\s*$",
     re.IGNORECASE,
 )
+# A rate ("10,000 shells a day"): the guide counts only totals. And the first of two numbers
+# joined by a hyphen that is no range ("beat Torino 2-1", "hotline 8911-5061"): a score or code.
+_NOT_A_COUNT_AFTER = re.compile(
+    r"(?:\s+[A-Za-z][\w'’-]*){0,4}?\s+(?:a|per|each|every)\s+(?:day|week|month|hour|night)\b"
+    r"|-\d",
+    re.IGNORECASE,
+)
+_SCORE_OR_CODE_BEFORE = re.compile(r"\d-$")
 # "Of the dead, 61 ...", "Of the 400 injured, 12 ...": the whole a number is part of.
 _PARTITIVE = re.compile(
     r"^[\s\"“‘']*of\s+(?P<whole>(?:the|these|those)\s+[^,;]{1,60}?),\s*$", re.IGNORECASE
@@ -460,7 +473,12 @@ class AnchoredStrategy:
         for m, options in zip(mentions, named, strict=True):
             after = sentence.text[m.end - sentence.start :]
             before = sentence.text[: m.start - sentence.start]
-            if _FREQUENCY.match(after) or _NOT_A_COUNT_BEFORE.search(before):
+            if (
+                _FREQUENCY.match(after)
+                or _NOT_A_COUNT_BEFORE.search(before)
+                or _NOT_A_COUNT_AFTER.match(after)
+                or _SCORE_OR_CODE_BEFORE.search(before)
+            ):
                 continue
             spelled = not any(ch.isdigit() for ch in m.text)
             cueless = set(options) <= set(_ALWAYS)

@@ -589,3 +589,21 @@ def test_designations_rates_scores_and_ages_are_not_sent() -> None:
         "protester was 19 and the oldest 61, with others as young as 15.",
     )
     assert set(asked) == {"12", "3,000", "7"}
+
+
+def test_a_lists_verb_governs_its_later_numbers_and_the_noun_comes_first() -> None:
+    asked, outcome = _options_asked(
+        "ukraine_dprk",
+        "Russia launched 146 drones and four ballistic missiles at Ukraine overnight. "
+        "North Korea sent some 50 howitzers to Russia.",
+        {"50": "munitions_supplied"},
+    )
+    # "launched" names `other` for both numbers: the missiles are fired, not supplied.
+    assert asked["146"] == "other" and asked["four"] == "other"
+    assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [
+        ("other", 146),
+        ("other", 4),
+        ("munitions_supplied", 50),
+    ]
+    # The noun says what was sent; the verb's metric comes after it.
+    assert asked["50"] == "munitions_supplied/deployed/other"

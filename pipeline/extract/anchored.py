@@ -190,14 +190,26 @@ def mention_options(
     ]
 
 
+def named_in_sentence(
+    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]
+) -> list[tuple[LabelMetric, ...]]:
+    """The metrics each mention's clause names. A number listed after another ("launched 146
+    drones and four missiles") is governed by the verb before the list's first number."""
+    clauses = list(_clauses(sentence, mentions))
+    named = []
+    first = 0
+    for k, (after, before) in enumerate(clauses):
+        if not (k and _listed_together(sentence, mentions[k - 1], mentions[k])):
+            first = k
+        named.append(tuple(named_metrics(cues, after, clauses[first][1] if k > first else before)))
+    return named
+
+
 def names_other(cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]) -> list[bool]:
     """Whether each mention's clause names `other` with the topic's own words for it ("launched
     187 drones", "300 buildings collapsed"): such a number is a count of the topic, never
     `none`, whatever a small model answers."""
-    return [
-        LabelMetric.other in named_metrics(cues, after, before)
-        for after, before in _clauses(sentence, mentions)
-    ]
+    return [LabelMetric.other in named for named in named_in_sentence(cues, sentence, mentions)]
 
 
 def mention_hints(
@@ -323,10 +335,14 @@ def _listed_together(sentence: Sentence, first: NumberMention, second: NumberMen
 
 
 def _share_in_lists(
-    sentence: Sentence, mentions: list[NumberMention], options: list[tuple[str, ...]]
+    sentence: Sentence,
+    mentions: list[NumberMention],
+    options: list[tuple[str, ...]],
+    cued: list[bool],
 ) -> list[tuple[str, ...]]:
-    """A number of a list whose own words name no metric is offered the metrics the list's
-    other numbers are offered: one verb governs the whole list, before or after it."""
+    """A number of a list whose own words name no metric (`cued` False) is offered the
+    metrics the list's other numbers are offered: one verb governs the whole list, before or
+    after it ("1,200 police officers and 400 soldiers had been deployed")."""
     groups: list[list[int]] = []
     for k in range(len(mentions)):
         if k and _listed_together(sentence, mentions[k - 1], mentions[k]):
@@ -335,9 +351,9 @@ def _share_in_lists(
             groups.append([k])
     out = list(options)
     for group in groups:
-        shared = [x for k in group for x in options[k] if x not in _ALWAYS]
+        shared = [x for k in group if cued[k] for x in options[k] if x != "none"]
         for k in group:
-            if shared and set(options[k]) <= set(_ALWAYS):
+            if shared and not cued[k]:
                 out[k] = tuple(dict.fromkeys([*shared, *options[k]]))
     return out
 
@@ -502,30 +518,40 @@ class AnchoredStrategy:
                 )
             return out
         if self.cue_mode == "filter":
-            out = []
-            previous: tuple[str, ...] = ()
-            previous_end = -1
-            for m, near in zip(
-                mentions, mention_options(self.cues, sentence, mentions), strict=True
-            ):
-                before = sentence.text[: m.start - sentence.start]
-                if not set(near) - set(_ALWAYS):
-                    if _LINKED.search(before):
-                        # "The death toll ... has climbed to 212": the metric is named before
-                        # the number, out of the clause's reach, and a linking word ties the two.
-                        near = (*(c.value for c in leading_cues(self.cues, before)), *_ALWAYS)
-                    elif partitive := _PARTITIVE.search(before):
-                        # "Of the dead, 61 were in Malatya": the number is a part of a whole
-                        # the sentence opened with.
-                        whole = leading_cues(self.cues, partitive["whole"])
-                        near = (*(c.value for c in whole), *_ALWAYS)
-                    elif previous and _shares_previous(sentence, m, previous_end):
-                        near = (*previous, *_ALWAYS)
-                previous = tuple(x for x in near if x not in _ALWAYS) or previous
-                previous_end = m.end
-                out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
-            return _share_in_lists(sentence, mentions, out)
+            return self._filter_options(sentence, mentions)
         return [self.vocabulary] * len(mentions)
+
+    def _filter_options(
+        self, sentence: Sentence, mentions: list[NumberMention]
+    ) -> list[tuple[str, ...]]:
+        """Filter mode: each number's options are the metrics its words name, else those of a
+        measure it is linked to, the whole it is part of, or the number it shares words with."""
+        out = []
+        cued: list[bool] = []
+        previous: tuple[str, ...] = ()
+        previous_end = -1
+        for m, named in zip(
+            mentions, named_in_sentence(self.cues, sentence, mentions), strict=True
+        ):
+            near: tuple[str, ...] = (*(x.value for x in named), *_ALWAYS)
+            before = sentence.text[: m.start - sentence.start]
+            if not named:
+                if _LINKED.search(before):
+                    # "The death toll ... has climbed to 212": the metric is named before
+                    # the number, out of the clause's reach, and a linking word ties the two.
+                    near = (*(c.value for c in leading_cues(self.cues, before)), *_ALWAYS)
+                elif partitive := _PARTITIVE.search(before):
+                    # "Of the dead, 61 were in Malatya": the number is a part of a whole
+                    # the sentence opened with.
+                    whole = leading_cues(self.cues, partitive["whole"])
+                    near = (*(c.value for c in whole), *_ALWAYS)
+                elif previous and _shares_previous(sentence, m, previous_end):
+                    near = (*previous, *_ALWAYS)
+            previous = tuple(x for x in near if x not in _ALWAYS) or previous
+            previous_end = m.end
+            out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
+            cued.append(bool(named) or len(out[-1]) > 2)
+        return _share_in_lists(sentence, mentions, out, cued)
 
     def render(
         self, unit: list[Sentence], mentions: list[list[NumberMention]]

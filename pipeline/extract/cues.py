@@ -160,8 +160,9 @@ def _named(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]
     events += [m for _, m in cues.found(clause) if m in cues.events]
     if events:
         return tuple(dict.fromkeys(events))
+    # The noun says what is counted when the verb could send either: "sent 50 howitzers".
     head = " ".join(_WORD.findall(clause)[:NOUN_WINDOW])
-    return tuple(dict.fromkeys([*governing, *(m for _, m in cues.found(head))]))
+    return tuple(dict.fromkeys([*(m for _, m in cues.found(head)), *governing]))
 
 
 def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:

@@ -227,10 +227,10 @@ def mention_hints(
 _LINKED = re.compile(
     r"\b(?:to|at|reach|reached|reaches|reaching|pass|passed|passes|passing|past|surpass|"
     r"surpassed|surpasses|top|topped|tops|exceed|exceeded|exceeds|hit|hits|approaching|nearing|"
-    r"above|is|was|stands|stood|numbering|"
+    r"above|from|is|was|stands|stood|numbering|"
     r"totalled|totaled|totals|totalling|totaling|of)"
     r"(?:\s+(?:about|around|some|nearly|almost|roughly|approximately|over|more\s+than|at\s+least|"
-    r"an\s+estimated|well\s+over|close\s+to|up\s+to))*\s*$",
+    r"an\s+estimated|well\s+over|close\s+to|up\s+to|the))*\s*$",
     re.IGNORECASE,
 )
 

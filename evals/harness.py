@@ -71,12 +71,14 @@ def grounding_rate(db: Database, summary: RunSummary) -> float:
 
 
 def evaluate_run(
-    db_path: Path, summary: RunSummary, articles: Path, gold_dir: Path
+    db_path: Path, summary: RunSummary, articles: Path, gold_dir: Path, topic: str
 ) -> dict[str, Any]:
+    """Score a run against the gold set. `topic` is the topic as the run was given it (a name
+    or a path): the run's config records only the topic's name, which a path does not load."""
     gold = {name: g.claims for name, g in load_gold(gold_dir).items()}
     db = open_db(db_path)
     try:
-        normalize = load_topic(summary.config.topic.split("@")[0]).source_normalizer()
+        normalize = load_topic(topic).source_normalizer()
         report: EvalReport = score(gold, predictions(db, summary), normalize)
         report = replace(report, grounding_rate=grounding_rate(db, summary))
         data = report.to_json_dict()

@@ -756,7 +756,7 @@ def eval_command(
         timeout_s=timeout,
         max_retries=max_retries,
     )
-    report: dict[str, Any] = harness.evaluate_run(db, summary, articles, gold)
+    report: dict[str, Any] = harness.evaluate_run(db, summary, articles, gold, topic)
     harness.print_report(console, report, as_json=as_json)
     if min_f1 is not None and report["f1"] < min_f1:
         err.print(f"[bold red]F1 {report['f1']:.3f} is below the floor {min_f1:.3f}[/]")

@@ -321,3 +321,23 @@ def test_export_to_an_unwritable_place_is_a_clear_error(
     assert result.exit_code == 2
     assert "cannot write" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_eval_scores_with_a_topic_file_outside_prompts(
+    invoke: Callable[..., Result], tmp_path: Path
+) -> None:
+    # The run records only the topic's name; the scorer must load the file it was given.
+    topic = tmp_path / "my_war.toml"
+    topic.write_text(
+        'name = "my_war"\nversion = "1"\ndescription = "the war"\n'
+        'topic_terms = ["korea", "kursk"]\n[metrics]\nkilled = "people killed"\n',
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = invoke(
+        "eval", "--model", "fake", "--db", str(tmp_path / "e.duckdb"), "--json",
+        "--articles", str(root / "data" / "articles"), "--gold", str(root / "evals" / "gold"),
+        "--topic", str(topic),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n_gold"] == 21

@@ -607,3 +607,21 @@ def test_a_lists_verb_governs_its_later_numbers_and_the_noun_comes_first() -> No
     ]
     # The noun says what was sent; the verb's metric comes after it.
     assert asked["50"] == "munitions_supplied/deployed/other"
+
+
+def test_an_other_reading_of_a_figure_the_document_names_elsewhere_is_dropped() -> None:
+    from pipeline.extract.anchored import drop_shadowed_other
+    from pipeline.extract.base import Extracted
+    from schemas.claims import Claim, Metric
+
+    def claim(metric: str, value: int) -> Extracted:
+        quote = f"{value} of them"
+        return Extracted(
+            Claim(metric=Metric(metric), value=value, subject="people", source=None, quote=quote),
+            None,
+        )
+
+    claims = [claim("killed", 7200), claim("other", 7200), claim("other", 300)]
+    kept = [(c.claim.metric.value, c.claim.value) for c in drop_shadowed_other(claims)]
+    # The second reading of 7,200 goes; an `other` figure no metric names stays.
+    assert kept == [("killed", 7200), ("other", 300)]

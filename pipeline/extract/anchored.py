@@ -358,6 +358,14 @@ def _share_in_lists(
     return out
 
 
+def drop_shadowed_other(claims: list[Extracted]) -> list[Extracted]:
+    """An `other` claim whose value a named metric also has in the same document is that
+    figure again where its words were vaguer ("Quake deaths pass 7,200" ... "Syria numbers
+    7,200"): a small model's `other` there is a second reading, not a second figure."""
+    named = {c.claim.value for c in claims if c.claim.metric is not Metric.other}
+    return [c for c in claims if c.claim.metric is not Metric.other or c.claim.value not in named]
+
+
 def claim_from_label(
     metric: LabelMetric, mention: NumberMention, sentence: Sentence, source: str | None
 ) -> Claim:
@@ -467,6 +475,7 @@ class AnchoredStrategy:
         position = {id(s): i for i, s in enumerate(sentences)}
         for unit in units(sentences, by_sentence):
             self._label_unit(outcome, unit, [by_sentence.get(position[id(s)], []) for s in unit])
+        outcome.claims = drop_shadowed_other(outcome.claims)
         return outcome
 
     def _to_label(self, article: Article, sentence: Sentence) -> list[NumberMention]:

@@ -625,3 +625,22 @@ def test_an_other_reading_of_a_figure_the_document_names_elsewhere_is_dropped() 
     kept = [(c.claim.metric.value, c.claim.value) for c in drop_shadowed_other(claims)]
     # The second reading of 7,200 goes; an `other` figure no metric names stays.
     assert kept == [("killed", 7200), ("other", 300)]
+
+
+def test_an_event_named_in_a_numbers_clause_overrules_none() -> None:
+    # "shot down" is two words; "hurt" names wounded: the model's `none` gives way to both.
+    _, outcome = _options_asked(
+        "ukraine_dprk",
+        "Air defence units shot down 142 of the drones over Kyiv. "
+        "In Kyiv, 11 officers had been hurt, and 1,500 more troops were on the streets.",
+    )
+    got = [(c.claim.metric.value, c.claim.value) for c in outcome.claims]
+    # A metric named only by a noun ("troops") is no proof: that `none` stands.
+    assert got == [("other", 142), ("wounded", 11)]
+
+
+def test_the_word_before_a_governing_verb_is_no_cue_of_its_own() -> None:
+    cues = MetricCues.from_config({"killed": ["dead"], "wounded": ["injured"]})
+    # "five dead and 300 injured": 300 is not offered "dead".
+    assert allowed_metrics(cues, " injured", " dead and ")[0] is LabelMetric.wounded
+    assert LabelMetric.killed not in allowed_metrics(cues, " injured", " dead and ")

@@ -205,11 +205,20 @@ def named_in_sentence(
     return named
 
 
-def names_other(cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]) -> list[bool]:
-    """Whether each mention's clause names `other` with the topic's own words for it ("launched
-    187 drones", "300 buildings collapsed"): such a number is a count of the topic, never
-    `none`, whatever a small model answers."""
-    return [LabelMetric.other in named for named in named_in_sentence(cues, sentence, mentions)]
+def event_named(
+    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]
+) -> list[LabelMetric | None]:
+    """For each mention, the event its clause names, if any ("11 officers had been hurt",
+    "launched 187 drones", "300 buildings collapsed"): such a number is a count of the topic,
+    never `none`, whatever a small model answers. A metric named only by a noun ("1,500
+    police officers") is no such proof."""
+    out: list[LabelMetric | None] = []
+    for named in named_in_sentence(cues, sentence, mentions):
+        found = [m for m in named if m in cues.events]
+        specific = [m for m in found if m is not LabelMetric.other]
+        chosen = specific or found
+        out.append(chosen[0] if chosen else None)
+    return out
 
 
 def mention_hints(
@@ -641,12 +650,12 @@ class AnchoredStrategy:
             outcome.errors.append(f"passage at {unit[0].start}: {result.error}")
             return
         labels = answered_labels(result.parsed, len(flat))
-        cued_other = [
-            b for s, ms in zip(unit, mentions, strict=True) for b in names_other(self.cues, s, ms)
+        events = [
+            e for s, ms in zip(unit, mentions, strict=True) for e in event_named(self.cues, s, ms)
         ]
         labels = [
-            LabelMetric.other if label is LabelMetric.none and cued else label
-            for label, cued in zip(labels, cued_other, strict=False)
+            event if label is LabelMetric.none and event is not None else label
+            for label, event in zip(labels, events, strict=False)
         ]
         named_subject: dict[int, str] = {}
         same = {id(s): [t for t in unit if t.paragraph == s.paragraph] for s in unit}

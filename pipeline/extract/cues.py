@@ -107,11 +107,12 @@ NOUN_WINDOW = 6
 
 
 def _governing_word(before: str) -> str:
-    """The last word before a number once hedges and auxiliaries are skipped."""
+    """The last word before a number once hedges and auxiliaries are skipped, with the word
+    before it when the two make one verb ("shot down 142", "beaten back 27")."""
     words: list[str] = _WORD.findall(before)
-    for word in reversed(words):
-        if word.lower() not in _FILLER:
-            return word
+    for k in range(len(words) - 1, -1, -1):
+        if words[k].lower() not in _FILLER:
+            return " ".join(words[max(0, k - 1) : k + 1])
     return ""
 
 
@@ -132,7 +133,15 @@ def _governing_metrics(cues: MetricCues, word: str) -> list[LabelMetric]:
     """The metrics the verb governing a number names. A bare verb right before a number is
     read as the cue's past form ("Floods kill 26", "displace 4,000"); elsewhere a bare "march"
     or "wound" is as often a noun."""
-    for form in (word, word + "ed", word + "d") if word else ():
+    if not word:
+        return []
+    *earlier, last = word.split()
+    # A cue of both words ("shot down"), not one of the word before alone ("dead and 300").
+    if earlier and not cues.found(earlier[0]):
+        found = [m for _, m in cues.found(word)]
+        if found:
+            return found
+    for form in (last, last + "ed", last + "d"):
         found = [m for _, m in cues.found(form)]
         if found:
             return found

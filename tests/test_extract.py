@@ -644,3 +644,8 @@ def test_the_word_before_a_governing_verb_is_no_cue_of_its_own() -> None:
     # "five dead and 300 injured": 300 is not offered "dead".
     assert allowed_metrics(cues, " injured", " dead and ")[0] is LabelMetric.wounded
     assert LabelMetric.killed not in allowed_metrics(cues, " injured", " dead and ")
+
+
+def test_ages_listed_after_aged_are_not_sent() -> None:
+    asked, _ = _options_asked("protests", "Police said two children aged six and 11 were hurt.")
+    assert set(asked) == {"two"}

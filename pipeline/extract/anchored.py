@@ -70,7 +70,7 @@ _PLACES = re.compile(
 _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:\b(?:city|town|village|country|nation|settlement|population)\s+of|"
     r"\bage[ds]?\s+(?:as|of|was|is)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
-    r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|"
+    r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
     r"\b(?:articles?|sections?|clauses?|paragraphs?|chapters?|category|categories|magnitude|"
     r"intensity|level|upper|lower|no\.|resolution|amendment))"
     r"(?:\s+(?:about|around|some|nearly|roughly|almost|over|more\s+than|just\s+over))?\s*$",

@@ -63,6 +63,12 @@ _PLACES = re.compile(
     r"prefectures?|neighbou?rhoods?)\b",
     re.IGNORECASE,
 )
+# The hedges that may stand between a number and the words that say what it is ("of whom
+# about 1,100", "rose to more than 212"): one list for every pattern below.
+_HEDGE = (
+    r"(?:about|around|some|nearly|almost|roughly|approximately|over|more\s+than|at\s+least|"
+    r"just\s+over|well\s+over|close\s+to|up\s+to|an\s+estimated)"
+)
 # What a number after these words is: a population ("a city of about 1.3 million people"), an
 # age ("gave his age as 21", "the youngest was 19", "as young as 15"), or a designation ("Article
 # 49", "Section 163", "a Category 4 storm", "upper 6 on the intensity scale"), never a count the
@@ -73,7 +79,7 @@ _NOT_A_COUNT_BEFORE = re.compile(
     r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
     r"\b(?:articles?|sections?|clauses?|paragraphs?|chapters?|category|categories|magnitude|"
     r"intensity|level|upper|lower|no\.|resolution|amendment))"
-    r"(?:\s+(?:about|around|some|nearly|roughly|almost|over|more\s+than|just\s+over))?\s*$",
+    rf"(?:\s+{_HEDGE})?\s*$",
     re.IGNORECASE,
 )
 # A rate ("10,000 shells a day"): the guide counts only totals. And the first of two numbers
@@ -97,14 +103,14 @@ _ELIDED_JOIN = re.compile(
 _PART_OF_PREVIOUS_AFTER = re.compile(r"\s+of\s+(?:them|whom)\b", re.IGNORECASE)
 _PART_OF_PREVIOUS_BEFORE = re.compile(
     r"\b(?:of\s+whom|of\s+them|including|among\s+them|among\s+whom)"
-    r"(?:\s+(?:about|around|some|nearly|roughly|almost|at\s+least|more\s+than|over))?\s*$",
+    rf"(?:\s+{_HEDGE})?\s*$",
     re.IGNORECASE,
 )
 # Between two numbers of one list of things, with no verb of its own: "deployed 1,800 soldiers
 # and 120 boats", "520 firefighters, 140 fire engines and 11 aircraft were sent".
 _LIST_JOIN = re.compile(
     r"\s*(?:[A-Za-z][\w'’-]*\s+){0,5}?[A-Za-z][\w'’-]*\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
-    r"(?:(?:about|around|some|another|nearly|almost|roughly|more\s+than|over|at\s+least)\s+)?",
+    rf"(?:(?:another|{_HEDGE})\s+)?",
     re.IGNORECASE,
 )
 _PART_OF_NEXT = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+|these\s+|those\s+|its\s+|their\s+)?")
@@ -238,8 +244,7 @@ _LINKED = re.compile(
     r"surpassed|surpasses|top|topped|tops|exceed|exceeded|exceeds|hit|hits|approaching|nearing|"
     r"above|from|is|was|stands|stood|numbering|"
     r"totalled|totaled|totals|totalling|totaling|of)"
-    r"(?:\s+(?:about|around|some|nearly|almost|roughly|approximately|over|more\s+than|at\s+least|"
-    r"an\s+estimated|well\s+over|close\s+to|up\s+to|the))*\s*$",
+    rf"(?:\s+(?:{_HEDGE}|the))*\s*$",
     re.IGNORECASE,
 )
 

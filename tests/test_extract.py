@@ -536,11 +536,11 @@ def test_cues_are_whole_words() -> None:
 
 
 def test_a_subordinate_clause_after_a_number_is_not_its_clause() -> None:
-    # "as rescue workers ..." does not say what 4,300 counts; "has risen to" ties it to the toll.
+    # "as rescue workers ..." does not say what 2,900 counts; "has risen to" ties it to the toll.
     asked, _ = _options_asked(
-        "disaster", "The death toll from the quake has risen to 4,300 as rescue workers dug on."
+        "disaster", "The death toll from the quake has risen to 2,900 as rescue workers dug on."
     )
-    assert asked["4,300"] == "killed/other"
+    assert asked["2,900"] == "killed/other"
 
 
 def test_the_numbers_of_one_list_share_its_verb() -> None:
@@ -570,14 +570,14 @@ def test_a_number_its_words_count_for_the_topic_is_never_none() -> None:
 def test_a_paragraph_inside_the_story_is_read_though_it_names_no_topic_word() -> None:
     text = (
         "Protesters clashed with police in the capital on Friday.\n"
-        "Hospital staff said at least three people were killed and 66 injured.\n"
-        '"Of the 66 injured, 57 were hit by gunfire," a doctor said.\n'
+        "Hospital staff said at least three people were killed and 80 injured.\n"
+        '"Of the 80 injured, 45 were hit by gunfire," a doctor said.\n'
         "Police said the protest would not be tolerated.\n"
         "In other news, 12 people were injured when a bus overturned in the hills."
     )
     asked, _ = _options_asked("protests", text)
     # The quote follows up the story; the last paragraph is another story with nothing after.
-    assert asked["57"] == "wounded/other" and "12" not in asked
+    assert asked["45"] == "wounded/other" and "12" not in asked
 
 
 def test_designations_rates_scores_and_ages_are_not_sent() -> None:
@@ -586,7 +586,7 @@ def test_designations_rates_scores_and_ages_are_not_sent() -> None:
         "Protesters said the arrests violate Article 49 of the constitution, and 12 people were "
         "arrested. Police fired 10,000 rounds a day at protesters, and 3,000 police were "
         "deployed. Protesters beat the police 2-1 at football, and 7 were hurt. The youngest "
-        "protester was 19 and the oldest 61, with others as young as 15.",
+        "protester was 19 and the oldest 61, with others as young as 14.",
     )
     assert set(asked) == {"12", "3,000", "7"}
 
@@ -595,18 +595,18 @@ def test_a_lists_verb_governs_its_later_numbers_and_the_noun_comes_first() -> No
     asked, outcome = _options_asked(
         "ukraine_dprk",
         "Russia launched 146 drones and four ballistic missiles at Ukraine overnight. "
-        "North Korea sent some 50 howitzers to Russia.",
-        {"50": "munitions_supplied"},
+        "North Korea sent some 40 howitzers to Russia.",
+        {"40": "munitions_supplied"},
     )
     # "launched" names `other` for both numbers: the missiles are fired, not supplied.
     assert asked["146"] == "other" and asked["four"] == "other"
     assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [
         ("other", 146),
         ("other", 4),
-        ("munitions_supplied", 50),
+        ("munitions_supplied", 40),
     ]
     # The noun says what was sent; the verb's metric comes after it.
-    assert asked["50"] == "munitions_supplied/deployed/other"
+    assert asked["40"] == "munitions_supplied/deployed/other"
 
 
 def test_an_other_reading_of_a_figure_the_document_names_elsewhere_is_dropped() -> None:
@@ -621,10 +621,10 @@ def test_an_other_reading_of_a_figure_the_document_names_elsewhere_is_dropped() 
             None,
         )
 
-    claims = [claim("killed", 7200), claim("other", 7200), claim("other", 300)]
+    claims = [claim("killed", 3100), claim("other", 3100), claim("other", 300)]
     kept = [(c.claim.metric.value, c.claim.value) for c in drop_shadowed_other(claims)]
-    # The second reading of 7,200 goes; an `other` figure no metric names stays.
-    assert kept == [("killed", 7200), ("other", 300)]
+    # The second reading of 3,100 goes; an `other` figure no metric names stays.
+    assert kept == [("killed", 3100), ("other", 300)]
 
 
 def test_an_event_named_in_a_numbers_clause_overrules_none() -> None:

@@ -70,7 +70,7 @@ _HEDGE = (
     r"just\s+over|well\s+over|close\s+to|up\s+to|an\s+estimated)"
 )
 # What a number after these words is: a population ("a city of about 1.3 million people"), an
-# age ("gave his age as 21", "the youngest was 19", "as young as 15"), or a designation ("Article
+# age ("gave his age as 21", "the youngest was 19", "as young as 14"), or a designation ("Article
 # 49", "Section 163", "a Category 4 storm", "upper 6 on the intensity scale"), never a count the
 # topic asks for.
 _NOT_A_COUNT_BEFORE = re.compile(
@@ -344,7 +344,7 @@ def _shares_previous(sentence: Sentence, mention: NumberMention, previous_end: i
 def _listed_together(sentence: Sentence, first: NumberMention, second: NumberMention) -> bool:
     between = sentence.text[first.end - sentence.start : second.start - sentence.start]
     if _PART_OF_NEXT.fullmatch(between):
-        return True  # "155 of the 158 deaths"
+        return True  # "140 of the 152 deaths"
     return bool(_LIST_JOIN.fullmatch(between)) and not _VERB_LIKE.search(between)
 
 
@@ -374,8 +374,8 @@ def _share_in_lists(
 
 def drop_shadowed_other(claims: list[Extracted]) -> list[Extracted]:
     """An `other` claim whose value a named metric also has in the same document is that
-    figure again where its words were vaguer ("Quake deaths pass 7,200" ... "Syria numbers
-    7,200"): a small model's `other` there is a second reading, not a second figure."""
+    figure again where its words were vaguer ("Quake deaths pass 3,100" ... "the count is
+    3,100"): a small model's `other` there is a second reading, not a second figure."""
     named = {c.claim.value for c in claims if c.claim.metric is not Metric.other}
     return [c for c in claims if c.claim.metric is not Metric.other or c.claim.value not in named]
 

@@ -119,8 +119,8 @@ def _governing_word(before: str) -> str:
 # Where a number's clause ends after it: "killing 24,000 people, injuring another 80,000" gives
 # 24,000 nothing of "injuring". Dashes are left alone ("300 troops - most conscripts - died").
 _CLAUSE_END = re.compile(r"[,;:(\[]")
-# After a number, a subordinate clause also starts another ("has risen to 4,300 as rescue
-# workers searched": the rescuers are not what 4,300 counts), as does "and that". Before it,
+# After a number, a subordinate clause also starts another ("has risen to 2,900 as rescue
+# workers searched": the rescuers are not what 2,900 counts), as does "and that". Before it,
 # "as" is a hedge ("as many as 300").
 _CLAUSE_END_AFTER = re.compile(
     r"[,;:(\[]|\s(?:as|while|after|before|when|because|but|although|though|whereas|amid|"
@@ -169,7 +169,7 @@ def _named(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]
     events += [m for _, m in cues.found(clause) if m in cues.events]
     if events:
         return tuple(dict.fromkeys(events))
-    # The noun says what is counted when the verb could send either: "sent 50 howitzers".
+    # The noun says what is counted when the verb could send either: "sent 40 howitzers".
     head = " ".join(_WORD.findall(clause)[:NOUN_WINDOW])
     return tuple(dict.fromkeys([*(m for _, m in cues.found(head)), *governing]))
 

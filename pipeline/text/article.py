@@ -211,7 +211,7 @@ class Article:
     def _between_topical(self, index: int, on_topic: TopicTest) -> bool:
         """Whether a paragraph lies inside the story: a paragraph about the topic comes within
         `STORY_GAP` paragraphs before it and after it, or it is the headline and the paragraph
-        after it is about the topic. A quote or a follow-up ("Of the 66 injured, 57 ...") often
+        after it is about the topic. A quote or a follow-up ("Of the 80 injured, 45 ...") often
         names no topic word; an unrelated story glued onto a scraped page comes after the story
         and has no topical paragraph after it."""
         last = len(self.paragraphs) - 1

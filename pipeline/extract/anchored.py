@@ -435,7 +435,9 @@ class AnchoredStrategy:
     # claims, populations and ages are not sent, a part ("Of the dead, 61") or an elided number
     # ("and six in Poland") is offered the metric it shares, "one person" counts; 11: cues are
     # whole words, a clause ends at "as"/"while"/..., a headline verb counts ("Floods kill 26"),
-    # the numbers of one list share its verb, and a number whose words name `other` is never none
+    # the numbers of one list share its verb, a number whose clause names an event is never
+    # none, an `other` reading of a figure named elsewhere is dropped, designations, rates and
+    # scores are not sent (paragraphs inside a story are read: `Article.topical_reason`)
     version = "11"
 
     def __init__(

@@ -196,19 +196,30 @@ def mention_options(
     ]
 
 
+def list_heads(sentence: Sentence, mentions: list[NumberMention]) -> list[int]:
+    """For each mention, the index of the first number of the list it is in (its own index
+    when it is in none): "deployed 1,800 soldiers and 120 boats" gives [0, 0]."""
+    heads: list[int] = []
+    for k in range(len(mentions)):
+        joined = k and _listed_together(sentence, mentions[k - 1], mentions[k])
+        heads.append(heads[-1] if joined else k)
+    return heads
+
+
 def named_in_sentence(
-    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]
+    cues: MetricCues,
+    sentence: Sentence,
+    mentions: list[NumberMention],
+    heads: list[int] | None = None,
 ) -> list[tuple[LabelMetric, ...]]:
     """The metrics each mention's clause names. A number listed after another ("launched 146
     drones and four missiles") is governed by the verb before the list's first number."""
+    heads = list_heads(sentence, mentions) if heads is None else heads
     clauses = list(_clauses(sentence, mentions))
-    named = []
-    first = 0
-    for k, (after, before) in enumerate(clauses):
-        if not (k and _listed_together(sentence, mentions[k - 1], mentions[k])):
-            first = k
-        named.append(tuple(named_metrics(cues, after, clauses[first][1] if k > first else before)))
-    return named
+    return [
+        tuple(named_metrics(cues, after, clauses[head][1]))
+        for (after, _), head in zip(clauses, heads, strict=True)
+    ]
 
 
 def event_named(
@@ -349,27 +360,19 @@ def _listed_together(sentence: Sentence, first: NumberMention, second: NumberMen
 
 
 def _share_in_lists(
-    sentence: Sentence,
-    mentions: list[NumberMention],
-    options: list[tuple[str, ...]],
-    cued: list[bool],
+    options: list[tuple[str, ...]], cued: list[bool], heads: list[int]
 ) -> list[tuple[str, ...]]:
-    """A number of a list whose own words name no metric (`cued` False) is offered the
-    metrics the list's other numbers are offered: one verb governs the whole list, before or
-    after it ("1,200 police officers and 400 soldiers had been deployed")."""
-    groups: list[list[int]] = []
-    for k in range(len(mentions)):
-        if k and _listed_together(sentence, mentions[k - 1], mentions[k]):
-            groups[-1].append(k)
-        else:
-            groups.append([k])
-    out = list(options)
-    for group in groups:
-        shared = [x for k in group if cued[k] for x in options[k] if x != "none"]
-        for k in group:
-            if shared and not cued[k]:
-                out[k] = tuple(dict.fromkeys([*shared, *options[k]]))
-    return out
+    """A number of a list (`list_heads`) whose own words name no metric (`cued` False) is
+    offered the metrics the list's other numbers are offered: one verb governs the whole list,
+    before or after it ("1,200 police officers and 400 soldiers had been deployed")."""
+    shared: dict[int, list[str]] = {}
+    for k, head in enumerate(heads):
+        if cued[k]:
+            shared.setdefault(head, []).extend(x for x in options[k] if x != "none")
+    return [
+        tuple(dict.fromkeys([*shared[head], *opts])) if not cued[k] and shared.get(head) else opts
+        for k, (opts, head) in enumerate(zip(options, heads, strict=True))
+    ]
 
 
 def drop_shadowed_other(claims: list[Extracted]) -> list[Extracted]:
@@ -555,8 +558,9 @@ class AnchoredStrategy:
         cued: list[bool] = []
         previous: tuple[str, ...] = ()
         previous_end = -1
+        heads = list_heads(sentence, mentions)
         for m, named in zip(
-            mentions, named_in_sentence(self.cues, sentence, mentions), strict=True
+            mentions, named_in_sentence(self.cues, sentence, mentions, heads), strict=True
         ):
             near: tuple[str, ...] = (*(x.value for x in named), *_ALWAYS)
             before = sentence.text[: m.start - sentence.start]
@@ -575,8 +579,9 @@ class AnchoredStrategy:
             previous = tuple(x for x in near if x not in _ALWAYS) or previous
             previous_end = m.end
             out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
-            cued.append(bool(named) or len(out[-1]) > 2)
-        return _share_in_lists(sentence, mentions, out, cued)
+            # Cued: its own words, a link, a whole or the number before name a metric.
+            cued.append(bool(named) or any(x not in _ALWAYS for x in out[-1]))
+        return _share_in_lists(out, cued, heads)
 
     def render(
         self, unit: list[Sentence], mentions: list[list[NumberMention]]

@@ -13,7 +13,7 @@ from pipeline.backends.cached import CachedBackend
 from pipeline.backends.call_log import CallLog
 from pipeline.backends.fake import FakeBackend
 from pipeline.extract.anchored import AnchoredStrategy
-from pipeline.extract.cues import MetricCues, allowed_metrics
+from pipeline.extract.cues import MetricCues, allowed_metrics, inflections
 from pipeline.extract.whole import WholeStrategy, chunks
 from pipeline.grounding import claim_checker, ground
 from pipeline.store.db import Database
@@ -429,7 +429,8 @@ def test_a_numbers_options_stop_at_its_clause_and_keep_the_verb_before_it(topic:
         ("Of the 6,000 sent to Kursk, about 900 were killed.", ["6,000", "900"]),
         # A population and ages count nothing the topic asks for.
         ("Kharkiv, a city of about 1.3 million people, was hit again by Russia.", []),
-        ("Kyiv said one North Korean soldier gave his age as 21.", []),
+        # the soldier is counted ("one North Korean soldier"); his age is not
+        ("Kyiv said one North Korean soldier gave his age as 21.", ["one"]),
         ("Kyiv said the youngest of the freed men was 19 and 40 were wounded.", ["40"]),
     ],
 )
@@ -649,3 +650,60 @@ def test_the_word_before_a_governing_verb_is_no_cue_of_its_own() -> None:
 def test_ages_listed_after_aged_are_not_sent() -> None:
     asked, _ = _options_asked("protests", "Police said two children aged six and 11 were hurt.")
     assert set(asked) == {"two"}
+
+
+def test_what_a_number_counts_is_read_past_an_including_parenthesis() -> None:
+    asked, _ = _options_asked(
+        "protests",
+        "Police said at least 11 people, including two students and a shopkeeper, were killed "
+        "in the clashes. The count reached 9,638, including arrests in the north, after the "
+        "marches.",
+    )
+    # The parenthesis is the number's part; its verb comes after it.
+    assert asked["11"].startswith("killed") and asked["two"].startswith("killed")
+    # A number with no noun before ", including" has no verb after it.
+    assert "killed" not in asked["9,638"]
+
+
+def test_a_list_member_with_a_noun_of_its_own_shares_only_the_lists_verbs() -> None:
+    asked, _ = _options_asked(
+        "protests",
+        "Protesters marched again on Friday. There were 73 arrests, 14 raids and ten "
+        "complaints, police said.",
+    )
+    # "arrests" names only 73: the raids are no arrests.
+    assert asked["73"].startswith("arrested") and asked["14"] == "other"
+    asked, _ = _options_asked(
+        "disaster",
+        "Officials said 520 firefighters, 140 fire engines and 11 aircraft were sent after the "
+        "flood.",
+    )
+    assert asked["140"] == "deployed/other"
+
+
+def test_lives_loss_of_life_and_a_phrase_of_verbs_name_their_metrics() -> None:
+    asked, _ = _options_asked(
+        "disaster",
+        "The floods have claimed at least 217 lives. The quake kills and injures more than "
+        "1,400 people. The loss of life was 12,873 after the quake. The death toll nears "
+        "10,000 after the quake. The confirmed victims are 158 after the storm.",
+    )
+    assert asked["217"].startswith("killed")
+    assert asked["1,400"].startswith("killed_or_wounded")
+    assert asked["12,873"].startswith("killed") and asked["10,000"].startswith("killed")
+    assert asked["158"].startswith("killed")
+
+
+def test_a_phrase_cue_takes_every_form_of_its_verbs() -> None:
+    forms = inflections("killed and injured")
+    assert "kills and injures" in forms and "killing and injuring" in forms
+    assert inflections("lost their lives") == ["lost their lives"]
+
+
+def test_inhabitants_and_an_age_range_are_not_sent() -> None:
+    asked, _ = _options_asked(
+        "protests",
+        "Protesters opposed raising the retirement age from 62 to 64, and 40 were arrested in "
+        "the town, with just over 300 inhabitants.",
+    )
+    assert set(asked) == {"40"}

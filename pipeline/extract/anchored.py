@@ -31,6 +31,7 @@ from pipeline.extract.cues import (
     allowed_metrics,
     named_metrics,
     sentence_hints,
+    verb_metrics,
 )
 from pipeline.prompts import Example, PromptError, PromptTemplate, load_prompt
 from pipeline.text.article import Article, read_article
@@ -67,7 +68,8 @@ _PLACES = re.compile(
 # about 1,100", "rose to more than 212"): one list for every pattern below.
 _HEDGE = (
     r"(?:about|around|some|nearly|almost|roughly|approximately|over|more\s+than|at\s+least|"
-    r"just\s+over|well\s+over|close\s+to|up\s+to|an\s+estimated)"
+    r"just\s+over|well\s+over|close\s+to|up\s+to|an\s+estimated|just\s+under|under|"
+    r"fewer\s+than|less\s+than|no\s+fewer\s+than|no\s+less\s+than)"
 )
 # What a number after these words is: a population ("a city of about 1.3 million people"), an
 # age ("gave his age as 21", "the youngest was 19", "as young as 14"), or a designation ("Article
@@ -75,7 +77,7 @@ _HEDGE = (
 # topic asks for.
 _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:\b(?:city|town|village|country|nation|settlement|population)\s+of|"
-    r"\bage[ds]?\s+(?:as|of|was|is)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
+    r"\bage[ds]?\s+(?:as|of|was|is|from|to|at)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
     r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
     r"\b(?:articles?|sections?|clauses?|paragraphs?|chapters?|category|categories|magnitude|"
     r"intensity|level|upper|lower|no\.|resolution|amendment))"
@@ -86,7 +88,7 @@ _NOT_A_COUNT_BEFORE = re.compile(
 # joined by a hyphen that is no range ("beat Torino 2-1", "hotline 8911-5061"): a score or code.
 _NOT_A_COUNT_AFTER = re.compile(
     r"(?:\s+[A-Za-z][\w'’-]*){0,4}?\s+(?:a|per|each|every)\s+(?:day|week|month|hour|night)\b"
-    r"|-\d",
+    r"|-\d|\s+inhabitants\b",
     re.IGNORECASE,
 )
 _SCORE_OR_CODE_BEFORE = re.compile(r"\d-$")
@@ -215,11 +217,35 @@ def named_in_sentence(
     """The metrics each mention's clause names. A number listed after another ("launched 146
     drones and four missiles") is governed by the verb before the list's first number."""
     heads = list_heads(sentence, mentions) if heads is None else heads
-    clauses = list(_clauses(sentence, mentions))
+    clauses = [
+        (_past_inclusion(sentence, mentions, k) or after, before)
+        for k, (after, before) in enumerate(_clauses(sentence, mentions))
+    ]
     return [
         tuple(named_metrics(cues, after, clauses[head][1]))
         for (after, _), head in zip(clauses, heads, strict=True)
     ]
+
+
+# "at least 11 people, including two students and a party leader, were killed": what the
+# number counts is said after the parenthesis, which holds numbers of its own.
+# The number must have a noun of its own: in "brought the total to 9,638, including deaths in
+# Syria, since ...", what follows the parenthesis is no verb of the number.
+_INCLUSION = re.compile(
+    r"(?P<noun>\s+[A-Za-z][^,;.]{0,40}?),\s*including\b[^,;]{0,100},\s*", re.IGNORECASE
+)
+
+
+def _past_inclusion(sentence: Sentence, mentions: list[NumberMention], k: int) -> str | None:
+    """A number's words with an "including ..." parenthesis after it left out, up to the next
+    number outside it; None when no such parenthesis follows the number."""
+    end = mentions[k].end - sentence.start
+    found = _INCLUSION.match(sentence.text, end)
+    if found is None:
+        return None
+    later = [m.start - sentence.start for m in mentions[k + 1 :]]
+    stop = next((x for x in later if x >= found.end()), len(sentence.text))
+    return found["noun"] + " " + sentence.text[found.end() : stop]
 
 
 def event_named(
@@ -253,7 +279,8 @@ def mention_hints(
 _LINKED = re.compile(
     r"\b(?:to|at|reach|reached|reaches|reaching|pass|passed|passes|passing|past|surpass|"
     r"surpassed|surpasses|top|topped|tops|exceed|exceeded|exceeds|hit|hits|approaching|nearing|"
-    r"above|from|is|was|stands|stood|numbering|"
+    r"above|from|is|was|are|were|be|stands|stood|numbering|near|nears|neared|approach|"
+    r"approaches|approached|include|includes|included|"
     r"totalled|totaled|totals|totalling|totaling|of)"
     rf"(?:\s+(?:{_HEDGE}|the))*\s*$",
     re.IGNORECASE,
@@ -360,19 +387,28 @@ def _listed_together(sentence: Sentence, first: NumberMention, second: NumberMen
 
 
 def _share_in_lists(
-    options: list[tuple[str, ...]], cued: list[bool], heads: list[int]
+    options: list[tuple[str, ...]],
+    cued: list[bool],
+    heads: list[int],
+    verbs: list[tuple[str, ...] | None],
 ) -> list[tuple[str, ...]]:
     """A number of a list (`list_heads`) whose own words name no metric (`cued` False) is
     offered the metrics the list's other numbers are offered: one verb governs the whole list,
-    before or after it ("1,200 police officers and 400 soldiers had been deployed")."""
+    before or after it ("1,200 police officers and 400 soldiers had been deployed"). A number
+    with a noun of its own shares only what the list's verbs name (`verbs`): in "73 arrests,
+    14 raids", "arrests" names only the first."""
     shared: dict[int, list[str]] = {}
     for k, head in enumerate(heads):
         if cued[k]:
             shared.setdefault(head, []).extend(x for x in options[k] if x != "none")
-    return [
-        tuple(dict.fromkeys([*shared[head], *opts])) if not cued[k] and shared.get(head) else opts
-        for k, (opts, head) in enumerate(zip(options, heads, strict=True))
-    ]
+    out = []
+    for k, (opts, head) in enumerate(zip(options, heads, strict=True)):
+        offered = shared.get(head, [])
+        own_verbs = verbs[k]
+        if own_verbs is not None:
+            offered = [x for x in offered if x in own_verbs]
+        out.append(tuple(dict.fromkeys([*offered, *opts])) if not cued[k] and offered else opts)
+    return out
 
 
 def drop_shadowed_other(claims: list[Extracted]) -> list[Extracted]:
@@ -440,8 +476,11 @@ class AnchoredStrategy:
     # whole words, a clause ends at "as"/"while"/..., a headline verb counts ("Floods kill 26"),
     # the numbers of one list share its verb, a number whose clause names an event is never
     # none, an `other` reading of a figure named elsewhere is dropped, designations, rates and
-    # scores are not sent (paragraphs inside a story are read: `Article.topical_reason`)
-    version = "11"
+    # scores are not sent (paragraphs inside a story are read: `Article.topical_reason`); 12:
+    # a number's verb is read past an "including ..." parenthesis, a list member with a noun of
+    # its own shares only the list's verbs, more links ("nears", "are", "included") and hedges
+    # ("just under"), a cue phrase of verbs takes their forms ("kills and injures")
+    version = "12"
 
     def __init__(
         self,
@@ -565,15 +604,14 @@ class AnchoredStrategy:
             near: tuple[str, ...] = (*(x.value for x in named), *_ALWAYS)
             before = sentence.text[: m.start - sentence.start]
             if not named:
-                if _LINKED.search(before):
-                    # "The death toll ... has climbed to 212": the metric is named before
-                    # the number, out of the clause's reach, and a linking word ties the two.
-                    near = (*(c.value for c in leading_cues(self.cues, before)), *_ALWAYS)
-                elif partitive := _PARTITIVE.search(before):
-                    # "Of the dead, 61 were in Malatya": the number is a part of a whole
-                    # the sentence opened with.
-                    whole = leading_cues(self.cues, partitive["whole"])
-                    near = (*(c.value for c in whole), *_ALWAYS)
+                # "The death toll ... has climbed to 212": the metric is named before the
+                # number, out of the clause's reach, and a linking word ties the two.
+                linked = leading_cues(self.cues, before) if _LINKED.search(before) else []
+                # "Of the dead, 61 were in Malatya": a part of a whole the sentence opened with.
+                partitive = _PARTITIVE.search(before)
+                whole = leading_cues(self.cues, partitive["whole"]) if partitive else []
+                if linked or whole:
+                    near = (*(c.value for c in linked or whole), *_ALWAYS)
                 elif previous and _shares_previous(sentence, m, previous_end):
                     near = (*previous, *_ALWAYS)
             previous = tuple(x for x in near if x not in _ALWAYS) or previous
@@ -581,7 +619,30 @@ class AnchoredStrategy:
             out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
             # Cued: its own words, a link, a whole or the number before name a metric.
             cued.append(bool(named) or any(x not in _ALWAYS for x in out[-1]))
-        return _share_in_lists(out, cued, heads)
+        return _share_in_lists(out, cued, heads, self._list_verbs(sentence, mentions, heads))
+
+    def _list_verbs(
+        self, sentence: Sentence, mentions: list[NumberMention], heads: list[int]
+    ) -> list[tuple[str, ...] | None]:
+        """For each number with a noun of its own ("14 raids"), the metrics the verbs of its
+        list name, before its first number or after its last; None for a number whose noun is
+        left out ("and 400 more"), which shares all its list is offered."""
+        clauses = list(_clauses(sentence, mentions))
+        last = {head: k for k, head in enumerate(heads)}
+        return [
+            None
+            if subject_after(sentence, m) == UNSPECIFIED
+            else tuple(
+                x.value
+                for x in dict.fromkeys(
+                    [
+                        *verb_metrics(self.cues, clauses[head][1], ""),
+                        *verb_metrics(self.cues, "", clauses[last[head]][0]),
+                    ]
+                )
+            )
+            for m, head in zip(mentions, heads, strict=True)
+        ]
 
     def render(
         self, unit: list[Sentence], mentions: list[list[NumberMention]]

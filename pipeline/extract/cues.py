@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 
 from schemas.claims import LabelMetric
 
@@ -21,7 +22,10 @@ ALWAYS = (LabelMetric.other, LabelMetric.none)
 def inflections(cue: str) -> list[str]:
     """A cue and the other forms of its verb: a topic file lists "killed", headlines write
     "kills" and "killing", "evacuated" stands for "evacuates" and "evacuating"."""
-    if " " in cue or not cue.lower().endswith("ed") or len(cue) < 5:
+    if " " in cue:
+        # Each verb of a phrase takes its forms: "kills and injures", "pulling out alive".
+        return [" ".join(words) for words in product(*(inflections(w) for w in cue.split()))]
+    if not cue.lower().endswith("ed") or len(cue) < 5:
         return [cue]
     stem, e_stem = cue[:-2], cue[:-1]  # kill / kille, injur / injure
     return [cue, stem + "s", stem + "ing", e_stem + "s"]
@@ -49,6 +53,10 @@ class MetricCues:
             )
         nouns = {LabelMetric(m) for m in noun_metrics}
         return cls(patterns, frozenset(m for m in patterns if m not in nouns))
+
+    def spanning(self, text: str) -> list[LabelMetric]:
+        """The metrics with a cue that is the whole of `text`."""
+        return [metric for metric, p in self.patterns.items() if p.fullmatch(text)]
 
     def found(self, text: str) -> list[tuple[int, LabelMetric]]:
         """(offset, metric) for every cue in `text`; a compound cue hides its parts."""
@@ -99,6 +107,12 @@ _FILLER = frozenset(
         "was",
         "only",
         "just",
+        "under",
+        "fewer",
+        "less",
+        "no",
+        "well",
+        "close",
     ]
 )
 _WORD = re.compile(r"[\w'’-]+")
@@ -107,12 +121,13 @@ NOUN_WINDOW = 6
 
 
 def _governing_word(before: str) -> str:
-    """The last word before a number once hedges and auxiliaries are skipped, with the word
-    before it when the two make one verb ("shot down 142", "beaten back 27")."""
+    """The last word before a number once hedges and auxiliaries are skipped, with the two
+    words before it, which may make one verb with it ("shot down 142", "kills and injures
+    1,400")."""
     words: list[str] = _WORD.findall(before)
     for k in range(len(words) - 1, -1, -1):
         if words[k].lower() not in _FILLER:
-            return " ".join(words[max(0, k - 1) : k + 1])
+            return " ".join(words[max(0, k - 2) : k + 1])
     return ""
 
 
@@ -135,10 +150,12 @@ def _governing_metrics(cues: MetricCues, word: str) -> list[LabelMetric]:
     or "wound" is as often a noun."""
     if not word:
         return []
-    *earlier, last = word.split()
-    # A cue of both words ("shot down"), not one of the word before alone ("dead and 300").
-    if earlier and not cues.found(earlier[0]):
-        found = [m for _, m in cues.found(word)]
+    words = word.split()
+    last = words[-1]
+    # A cue of the last words together ("shot down", "kills and injures"), not one of an
+    # earlier word alone ("dead and 300").
+    for n in range(len(words), 1, -1):
+        found = cues.spanning(" ".join(words[-n:]))
         if found:
             return found
     for form in (last, last + "ed", last + "d"):
@@ -172,6 +189,18 @@ def _named(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]
     # The noun says what is counted when the verb could send either: "sent 40 howitzers".
     head = " ".join(_WORD.findall(clause)[:NOUN_WINDOW])
     return tuple(dict.fromkeys([*(m for _, m in cues.found(head)), *governing]))
+
+
+def verb_metrics(cues: MetricCues, before: str, after: str) -> list[LabelMetric]:
+    """The metrics named by the verb governing a number from before it ("deployed 1,800
+    soldiers") or by the words of its clause after its noun ("11 aircraft were sent"), leaving
+    out the noun right after it ("73 arrests")."""
+    governing = _governing_metrics(cues, _governing_word(_CLAUSE_END.split(before)[-1]))
+    clause = _CLAUSE_END_AFTER.split(after, 1)[0]
+    head = " ".join(_WORD.findall(clause)[:1])
+    later = clause[clause.find(head) + len(head) :] if head else clause
+    found = [m for _, m in cues.found(later)]
+    return list(dict.fromkeys([*governing, *found]))
 
 
 def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:

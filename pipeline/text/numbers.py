@@ -234,7 +234,7 @@ _MEASURE_AFTER_RE = re.compile(
     r"[\s-]*(?:km|kms|kilomet(?:re|er)s?|miles?|metres?|meters?|feet|foot|ft|kg|kilos?|"
     r"kilograms?|tonnes?|tons?|mm|millimet(?:re|er)s?|cm|centimet(?:re|er)s?|mph|km/h|kph|"
     r"knots?|nautical\s+miles?|litres?|liters?|gallons?|inch|inches|yards?|degrees?|"
-    r"magnitude)\b",
+    r"magnitude|barrels?)\b",
     re.IGNORECASE,
 )
 _AGE_AFTER_RE = re.compile(r"[\s-]+(?:year|month|week|day)s?[\s-]+olds?\b", re.IGNORECASE)
@@ -250,12 +250,21 @@ _DURATION_AFTER_RE = re.compile(
 # "One person drowned", "one soldier was killed": a bare "one" right before a word for a person
 # counts that person; "one of the", "one day", "no one" do not.
 _ONE_PERSON_RE = re.compile(
-    r"\s+(?:(?:more|other|further|additional)\s+)?(?:person|man|woman|child|boy|girl|baby|"
+    # Up to two describing words between: "one young woman", "one drowning victim".
+    r"\s+(?:(?!of\b|the\b|a\b|an\b)[A-Za-z][\w'’-]*\s+){0,2}?(?:person|man|woman|child|boy|girl|baby|"
     r"soldier|officer|policeman|police\s+officer|firefighter|rescuer|civilian|resident|worker|"
     r"protester|demonstrator|student|pilot|victim|tourist|journalist|passenger|migrant|"
     r"death|fatality|casualty|body)\b",
     re.IGNORECASE,
 )
+# "two in Lahore and one in Quetta": a bare "one" that ends a list of counts by place is one
+# of them.
+_ELIDED_ONE_BEFORE_RE = re.compile(
+    r"\b(?:[0-9][0-9,]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+    r"\w+ty)\b[^.;:!?]{1,80}(?:,|\band)\s+$",
+    re.IGNORECASE,
+)
+_ELIDED_ONE_AFTER_RE = re.compile(r"\s+in\b")
 _FRACTION_AFTER_RE = re.compile(
     r"[\s-]+(?:halves|thirds|quarters?|fourths|fifths|sixths|sevenths|eighths|ninths|tenths)\b",
     re.IGNORECASE,
@@ -404,7 +413,8 @@ def _parse_words(words: Sequence[str]) -> Fraction | None:
             total += group * scale
             group, prev_scale, last = Fraction(0), scale, "scale"
         elif w == "dozen":
-            if i != len(ws) - 1 or last not in ("", "unit", "teen", "tens", "a", "half"):
+            # A bare "dozen" ("several dozen protesters") is as vague as "dozens".
+            if i != len(ws) - 1 or last not in ("unit", "teen", "tens", "a", "half"):
                 return None
             group = (group or Fraction(1)) * 12
             last = "dozen"
@@ -755,6 +765,10 @@ def _classify(text: str, g: _Group) -> NumberMention | None:
             and g.low.bare_one
             and qualifier == EXACT
             and not _ONE_PERSON_RE.match(text, end)
+            and not (
+                _ELIDED_ONE_AFTER_RE.match(text, end)
+                and _ELIDED_ONE_BEFORE_RE.search(text, max(0, start - 120), start)
+            )
         ):
             return None  # see module docstring: a bare "one" is mostly a pronoun
         if _FRACTION_AFTER_RE.match(text, end):

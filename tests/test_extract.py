@@ -707,3 +707,32 @@ def test_inhabitants_and_an_age_range_are_not_sent() -> None:
         "the town, with just over 300 inhabitants.",
     )
     assert set(asked) == {"40"}
+
+
+def test_a_topic_verb_for_other_outranks_the_noun_after_it() -> None:
+    # The topic file lists "released" as `other`: a swap is no capture.
+    asked, _ = _options_asked(
+        "ukraine_dprk", "Russia and Ukraine each released 246 prisoners of war on Sunday."
+    )
+    assert asked["246"] == "other"
+
+
+def test_only_the_first_verb_after_a_number_says_what_it_counts() -> None:
+    asked, _ = _options_asked(
+        "ukraine_dprk",
+        "Kyiv said about 3,000 fresh troops arrived in the spring to replace units that had "
+        "suffered heavy losses. Kyiv said five soldiers were captured and wounded there.",
+    )
+    # "losses" belongs to the units; "arrived" to the troops.
+    assert asked["3,000"] == "deployed/other"
+    # Events joined by "and" are one group.
+    assert asked["five"] == "captured/wounded/other"
+
+
+def test_a_list_member_with_its_own_noun_shares_who_the_list_counts() -> None:
+    asked, _ = _options_asked(
+        "disaster",
+        "Officials said 520 firefighters, 140 fire engines and 11 aircraft were battling the "
+        "blaze.",
+    )
+    assert asked["140"] == "deployed/other"

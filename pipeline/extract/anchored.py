@@ -248,16 +248,41 @@ def _past_inclusion(sentence: Sentence, mentions: list[NumberMention], k: int) -
     return found["noun"] + " " + sentence.text[found.end() : stop]
 
 
+def list_verbs(
+    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention], heads: list[int]
+) -> list[tuple[LabelMetric, ...]]:
+    """For each mention, the metrics the verbs of its list name, before its first number or
+    after its last ("deployed 1,800 soldiers and 120 boats", "2 out of 5 missiles fired"):
+    not its noun, which names only itself ("73 arrests, 14 raids")."""
+    clauses = list(_clauses(sentence, mentions))
+    last = {head: k for k, head in enumerate(heads)}
+    return [
+        tuple(
+            dict.fromkeys(
+                [
+                    *verb_metrics(cues, clauses[head][1], ""),
+                    *verb_metrics(cues, "", clauses[last[head]][0]),
+                ]
+            )
+        )
+        for head in heads
+    ]
+
+
 def event_named(
     cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]
 ) -> list[LabelMetric | None]:
-    """For each mention, the event its clause names, if any ("11 officers had been hurt",
-    "launched 187 drones", "300 buildings collapsed"): such a number is a count of the topic,
-    never `none`, whatever a small model answers. A metric named only by a noun ("1,500
-    police officers") is no such proof."""
+    """For each mention, the event its clause or its list's verbs name, if any ("11 officers
+    had been hurt", "launched 187 drones", "2 out of 5 missiles fired"): such a number is a
+    count of the topic, never `none`, whatever a small model answers. A metric named only by a
+    noun ("1,500 police officers") is no such proof."""
     out: list[LabelMetric | None] = []
-    for named in named_in_sentence(cues, sentence, mentions):
-        found = [m for m in named if m in cues.events]
+    heads = list_heads(sentence, mentions)
+    verbs = list_verbs(cues, sentence, mentions, heads)
+    for named, shared in zip(
+        named_in_sentence(cues, sentence, mentions, heads), verbs, strict=True
+    ):
+        found = [m for m in named if m in cues.events] or [m for m in shared if m in cues.events]
         specific = [m for m in found if m is not LabelMetric.other]
         chosen = specific or found
         out.append(chosen[0] if chosen else None)
@@ -288,10 +313,11 @@ _LINKED = re.compile(
 
 
 def leading_cues(cues: MetricCues, before: str) -> list[LabelMetric]:
-    """The metrics named before a number in its sentence, events first."""
+    """The metrics named before a number in its sentence: its events if it names any, as in a
+    clause ("The death toll among conscripts has climbed to 212"), else its nouns."""
     found = [m for _, m in cues.found(before)]
     events = [m for m in found if m in cues.events]
-    return list(dict.fromkeys([*events, *found]))
+    return list(dict.fromkeys(events or found))
 
 
 _SUBJECT_WORD = re.compile(r"[A-Za-z][\w'’-]*")
@@ -478,8 +504,10 @@ class AnchoredStrategy:
     # none, an `other` reading of a figure named elsewhere is dropped, designations, rates and
     # scores are not sent (paragraphs inside a story are read: `Article.topical_reason`); 12:
     # a number's verb is read past an "including ..." parenthesis, a list member with a noun of
-    # its own shares only the list's verbs, more links ("nears", "are", "included") and hedges
-    # ("just under"), a cue phrase of verbs takes their forms ("kills and injures")
+    # its own shares only the list's verbs and nouns, more links ("nears", "are", "included")
+    # and hedges ("just under"), a cue phrase of verbs takes their forms ("kills and injures"),
+    # only the first verb group after a number counts, a topic's `other` verb outranks the
+    # noun after it ("released 246 prisoners")
     version = "12"
 
     def __init__(
@@ -619,30 +647,15 @@ class AnchoredStrategy:
             out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
             # Cued: its own words, a link, a whole or the number before name a metric.
             cued.append(bool(named) or any(x not in _ALWAYS for x in out[-1]))
-        return _share_in_lists(out, cued, heads, self._list_verbs(sentence, mentions, heads))
-
-    def _list_verbs(
-        self, sentence: Sentence, mentions: list[NumberMention], heads: list[int]
-    ) -> list[tuple[str, ...] | None]:
-        """For each number with a noun of its own ("14 raids"), the metrics the verbs of its
-        list name, before its first number or after its last; None for a number whose noun is
-        left out ("and 400 more"), which shares all its list is offered."""
-        clauses = list(_clauses(sentence, mentions))
-        last = {head: k for k, head in enumerate(heads)}
-        return [
-            None
-            if subject_after(sentence, m) == UNSPECIFIED
-            else tuple(
-                x.value
-                for x in dict.fromkeys(
-                    [
-                        *verb_metrics(self.cues, clauses[head][1], ""),
-                        *verb_metrics(self.cues, "", clauses[last[head]][0]),
-                    ]
-                )
-            )
-            for m, head in zip(mentions, heads, strict=True)
+        # A number with a noun of its own shares the list's verbs and the metrics that name who
+        # is counted ("520 firefighters, 140 fire engines"), not another number's event noun
+        # ("73 arrests, 14 raids"); one whose noun is left out ("and 400 more") shares all.
+        nouns = [m.value for m in self.cues.patterns if m not in self.cues.events]
+        verbs = [
+            None if subject_after(sentence, m) == UNSPECIFIED else (*(x.value for x in v), *nouns)
+            for m, v in zip(mentions, list_verbs(self.cues, sentence, mentions, heads), strict=True)
         ]
+        return _share_in_lists(out, cued, heads, verbs)
 
     def render(
         self, unit: list[Sentence], mentions: list[list[NumberMention]]

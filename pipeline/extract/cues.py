@@ -60,15 +60,19 @@ class MetricCues:
 
     def found(self, text: str) -> list[tuple[int, LabelMetric]]:
         """(offset, metric) for every cue in `text`; a compound cue hides its parts."""
+        return [(start, metric) for start, _, metric in self.found_spans(text)]
+
+    def found_spans(self, text: str) -> list[tuple[int, int, LabelMetric]]:
+        """(start, end, metric) for every cue in `text`; a compound cue hides its parts."""
         hits: list[tuple[int, int, LabelMetric]] = []
         for metric, pattern in self.patterns.items():
             hits += [(m.start(), m.end(), metric) for m in pattern.finditer(text)]
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-        kept: list[tuple[int, LabelMetric]] = []
+        kept: list[tuple[int, int, LabelMetric]] = []
         covered_to = -1
         for start, end, metric in hits:
             if start >= covered_to:
-                kept.append((start, metric))
+                kept.append((start, end, metric))
                 covered_to = end
         return kept
 
@@ -182,13 +186,55 @@ def named_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric
 def _named(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]:
     clause = _CLAUSE_END_AFTER.split(after, 1)[0]
     governing = _governing_metrics(cues, _governing_word(_CLAUSE_END.split(before)[-1]))
+    if governing == [LabelMetric.other] and LabelMetric.other in cues.events:
+        # The topic says what this verb's numbers are ("released 246 prisoners", "fired 148
+        # missiles"): whatever the noun after it names, they are `other`.
+        return (LabelMetric.other,)
     events = [m for m in governing if m in cues.events]
-    events += [m for _, m in cues.found(clause) if m in cues.events]
+    events += _first_events(cues, clause)
     if events:
         return tuple(dict.fromkeys(events))
     # The noun says what is counted when the verb could send either: "sent 40 howitzers".
     head = " ".join(_WORD.findall(clause)[:NOUN_WINDOW])
     return tuple(dict.fromkeys([*(m for _, m in cues.found(head)), *governing]))
+
+
+# Between two events of one verb group: "were killed and injured", "killed, wounded or".
+_COORDINATION = re.compile(
+    r"\s*(?:,\s*)?(?:and|or)?\s*(?:(?:were|was|had|have|has|been|are|is)\s+)*", re.IGNORECASE
+)
+
+
+def _first_events(cues: MetricCues, clause: str) -> list[LabelMetric]:
+    return [m for m in _first_group(cues, clause) if m in cues.events]
+
+
+def _first_group(cues: MetricCues, clause: str) -> list[LabelMetric]:
+    """The events of the first verb group in a number's clause after it: in "3,000 troops
+    arrived to replace units that had suffered losses", only "arrived" says what 3,000 is.
+    The words of a metric that names who is counted ("troops") are no verb group."""
+    spans = cues.found_spans(clause)
+    while spans and spans[0][2] not in cues.events and _is_noun_cue(clause, spans[0]):
+        spans = spans[1:]
+    if not spans:
+        return []
+    group, end = [spans[0][2]], spans[0][1]
+    for start, stop, metric in spans[1:]:
+        if not _COORDINATION.fullmatch(clause, end, start):
+            break
+        group.append(metric)
+        end = stop
+    return group
+
+
+def _is_noun_cue(clause: str, span: tuple[int, int, LabelMetric]) -> bool:
+    """Whether a cue of a noun metric is used as a noun ("troops"), not as its verb ("arrived",
+    "sent")."""
+    word = clause[span[0] : span[1]].lower()
+    return not word.endswith(("ed", "ing")) and word not in _IRREGULAR_VERBS
+
+
+_IRREGULAR_VERBS = frozenset(["sent", "send", "sends", "brought", "flown", "flew", "held"])
 
 
 def verb_metrics(cues: MetricCues, before: str, after: str) -> list[LabelMetric]:
@@ -199,8 +245,7 @@ def verb_metrics(cues: MetricCues, before: str, after: str) -> list[LabelMetric]
     clause = _CLAUSE_END_AFTER.split(after, 1)[0]
     head = " ".join(_WORD.findall(clause)[:1])
     later = clause[clause.find(head) + len(head) :] if head else clause
-    found = [m for _, m in cues.found(later)]
-    return list(dict.fromkeys([*governing, *found]))
+    return list(dict.fromkeys([*governing, *_first_group(cues, later)]))
 
 
 def allowed_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric]:

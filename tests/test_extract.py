@@ -736,3 +736,16 @@ def test_a_list_member_with_its_own_noun_shares_who_the_list_counts() -> None:
         "blaze.",
     )
     assert asked["140"] == "deployed/other"
+
+
+def test_a_verb_or_a_link_to_an_event_overrules_none() -> None:
+    # The fake model answers `none` for every number.
+    _, outcome = _options_asked(
+        "disaster",
+        "The government has mobilised more than 1,200 personnel after the floods. "
+        "In Romania, the death toll from the floods has risen to five, with damage reported. "
+        "Turkey now has some 60,000 aid personnel in the quake zone.",
+    )
+    got = [(c.claim.metric.value, c.claim.value) for c in outcome.claims]
+    # "60,000 aid personnel" is named by its noun alone: the `none` stands.
+    assert got == [("deployed", 1200), ("killed", 5)]

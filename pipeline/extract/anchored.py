@@ -272,17 +272,24 @@ def list_verbs(
 def event_named(
     cues: MetricCues, sentence: Sentence, mentions: list[NumberMention]
 ) -> list[LabelMetric | None]:
-    """For each mention, the event its clause or its list's verbs name, if any ("11 officers
-    had been hurt", "launched 187 drones", "2 out of 5 missiles fired"): such a number is a
-    count of the topic, never `none`, whatever a small model answers. A metric named only by a
-    noun ("1,500 police officers") is no such proof."""
+    """For each mention, the event its clause names, the metric its list's verbs name, or the
+    event a linking word ties it to, if any ("11 officers had been hurt", "launched 187
+    drones", "mobilised 1,200 personnel", "the death toll has risen to five"): such a number
+    is a count of the topic, never `none`, whatever a small model answers. A metric named only
+    by a noun ("1,500 police officers") is no such proof."""
     out: list[LabelMetric | None] = []
     heads = list_heads(sentence, mentions)
     verbs = list_verbs(cues, sentence, mentions, heads)
-    for named, shared in zip(
-        named_in_sentence(cues, sentence, mentions, heads), verbs, strict=True
+    for mention, named, shared in zip(
+        mentions, named_in_sentence(cues, sentence, mentions, heads), verbs, strict=True
     ):
-        found = [m for m in named if m in cues.events] or [m for m in shared if m in cues.events]
+        before = sentence.text[: mention.start - sentence.start]
+        linked = [] if named or not _LINKED.search(before) else leading_cues(cues, before)
+        found = (
+            [m for m in named if m in cues.events]
+            or list(shared)
+            or [m for m in linked if m in cues.events]
+        )
         specific = [m for m in found if m is not LabelMetric.other]
         chosen = specific or found
         out.append(chosen[0] if chosen else None)

@@ -749,3 +749,16 @@ def test_a_verb_or_a_link_to_an_event_overrules_none() -> None:
     got = [(c.claim.metric.value, c.claim.value) for c in outcome.claims]
     # "60,000 aid personnel" is named by its noun alone: the `none` stands.
     assert got == [("deployed", 1200), ("killed", 5)]
+
+
+def test_a_part_named_by_its_own_noun_shares_what_befell_the_whole() -> None:
+    asked, _ = _options_asked(
+        "protests",
+        "Doctors hospitalised 26 people after the protest, including 23 protesters and 3 "
+        "police representatives. Police arrested 41 people at the protest, of whom 29 have "
+        "since been released.",
+    )
+    # "protesters" names who; "hospitalised" names what befell them.
+    assert asked["23"].startswith("wounded") and asked["3"].startswith("wounded")
+    # A part with a verb of its own keeps it.
+    assert asked["29"] == "other"

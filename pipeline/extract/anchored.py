@@ -31,6 +31,7 @@ from pipeline.extract.cues import (
     allowed_metrics,
     named_metrics,
     sentence_hints,
+    verb_group,
     verb_metrics,
 )
 from pipeline.prompts import Example, PromptError, PromptTemplate, load_prompt
@@ -403,13 +404,21 @@ def _shares_previous(sentence: Sentence, mention: NumberMention, previous_end: i
     """Whether a number with no words of its own shares the metric of the number before it:
     its words are left out ("five killed in Austria and six in Poland") or it is a part of
     that number ("62 were detained, 17 of them women", "of whom some 1,100")."""
-    start, end = mention.start - sentence.start, mention.end - sentence.start
-    if _PART_OF_PREVIOUS_AFTER.match(sentence.text, end):
+    if _part_of_previous(sentence, mention):
         return True
-    if _PART_OF_PREVIOUS_BEFORE.search(sentence.text[:start]):
-        return True
+    start = mention.start - sentence.start
     join = sentence.text[previous_end - sentence.start : start]
     return subject_after(sentence, mention) == UNSPECIFIED and bool(_ELIDED_JOIN.fullmatch(join))
+
+
+def _part_of_previous(sentence: Sentence, mention: NumberMention) -> bool:
+    """Whether a number is a part of the whole before it: "including 23 protesters", "of whom
+    300", "17 of them"."""
+    start, end = mention.start - sentence.start, mention.end - sentence.start
+    return bool(
+        _PART_OF_PREVIOUS_AFTER.match(sentence.text, end)
+        or _PART_OF_PREVIOUS_BEFORE.search(sentence.text[:start])
+    )
 
 
 def _listed_together(sentence: Sentence, first: NumberMention, second: NumberMention) -> bool:
@@ -630,13 +639,18 @@ class AnchoredStrategy:
         measure it is linked to, the whole it is part of, or the number it shares words with."""
         out = []
         cued: list[bool] = []
+        # What each number was offered from words outside its own: a link, a whole, the number
+        # before it. Its list's other numbers share that as they share its verb.
+        borrowed: list[tuple[str, ...]] = []
         previous: tuple[str, ...] = ()
         previous_end = -1
         heads = list_heads(sentence, mentions)
+        events = {m.value for m in self.cues.events}
         for m, named in zip(
             mentions, named_in_sentence(self.cues, sentence, mentions, heads), strict=True
         ):
-            near: tuple[str, ...] = (*(x.value for x in named), *_ALWAYS)
+            own = tuple(x.value for x in named)
+            lent: tuple[str, ...] = ()
             before = sentence.text[: m.start - sentence.start]
             if not named:
                 # "The death toll ... has climbed to 212": the metric is named before the
@@ -646,21 +660,37 @@ class AnchoredStrategy:
                 partitive = _PARTITIVE.search(before)
                 whole = leading_cues(self.cues, partitive["whole"]) if partitive else []
                 if linked or whole:
-                    near = (*(c.value for c in linked or whole), *_ALWAYS)
+                    lent = tuple(c.value for c in linked or whole)
                 elif previous and _shares_previous(sentence, m, previous_end):
-                    near = (*previous, *_ALWAYS)
+                    lent = previous
+            elif (
+                not events & set(own)
+                and _part_of_previous(sentence, m)
+                and not verb_group(self.cues, sentence.text[m.end - sentence.start :])
+            ):
+                # "hospitalised 26 people, including 23 protesters": what befell the whole
+                # befell its part, whatever the part's own noun names.
+                whole_events = previous or tuple(c.value for c in leading_cues(self.cues, before))
+                lent = tuple(x for x in whole_events if x in events)
+            near = (*lent, *own, *_ALWAYS)
             previous = tuple(x for x in near if x not in _ALWAYS) or previous
             previous_end = m.end
             out.append(tuple(x for x in dict.fromkeys(near) if x in self.vocabulary))
+            borrowed.append(lent)
             # Cued: its own words, a link, a whole or the number before name a metric.
             cued.append(bool(named) or any(x not in _ALWAYS for x in out[-1]))
-        # A number with a noun of its own shares the list's verbs and the metrics that name who
-        # is counted ("520 firefighters, 140 fire engines"), not another number's event noun
-        # ("73 arrests, 14 raids"); one whose noun is left out ("and 400 more") shares all.
+        # A number with a noun of its own shares the list's verbs, what its list's first number
+        # borrowed, and the metrics that name who is counted ("520 firefighters, 140 fire
+        # engines"), not another number's event noun ("73 arrests, 14 raids"); one whose noun is
+        # left out ("and 400 more") shares all.
         nouns = [m.value for m in self.cues.patterns if m not in self.cues.events]
         verbs = [
-            None if subject_after(sentence, m) == UNSPECIFIED else (*(x.value for x in v), *nouns)
-            for m, v in zip(mentions, list_verbs(self.cues, sentence, mentions, heads), strict=True)
+            None
+            if subject_after(sentence, m) == UNSPECIFIED
+            else (*(x.value for x in v), *borrowed[head], *nouns)
+            for m, v, head in zip(
+                mentions, list_verbs(self.cues, sentence, mentions, heads), heads, strict=True
+            )
         ]
         return _share_in_lists(out, cued, heads, verbs)
 

@@ -205,6 +205,12 @@ _COORDINATION = re.compile(
 )
 
 
+def verb_group(cues: MetricCues, after: str) -> list[LabelMetric]:
+    """The metrics of the first verb group in a number's clause after it ("29 have since been
+    released"), none for a clause with only a noun ("23 protesters")."""
+    return _first_group(cues, _CLAUSE_END_AFTER.split(after, 1)[0])
+
+
 def _first_events(cues: MetricCues, clause: str) -> list[LabelMetric]:
     return [m for m in _first_group(cues, clause) if m in cues.events]
 

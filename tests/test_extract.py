@@ -762,3 +762,22 @@ def test_a_part_named_by_its_own_noun_shares_what_befell_the_whole() -> None:
     assert asked["23"].startswith("wounded") and asked["3"].startswith("wounded")
     # A part with a verb of its own keeps it.
     assert asked["29"] == "other"
+
+
+def test_breakdowns_appositions_and_far_elisions_share_their_whole() -> None:
+    asked, _ = _options_asked(
+        "protests",
+        "Police said 48 officers were injured in the protest - 38 gendarmes and two others.",
+    )
+    # After the dash comes a breakdown of the 48.
+    assert asked["38"].startswith("wounded")
+    asked, _ = _options_asked(
+        "disaster",
+        "Two people, a man in his 80s and a woman in the port, were in serious condition after "
+        "the quake. Six of the victims died in the north, including a couple whose car was "
+        "swept off a bridge near the river, and three in the south.",
+    )
+    # What the two counts is said after the apposition.
+    assert asked["Two"].startswith("wounded")
+    # "and three in the south" leaves out "of the victims died".
+    assert asked["three"].startswith("killed")

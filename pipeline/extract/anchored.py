@@ -102,10 +102,17 @@ _ELIDED_JOIN = re.compile(
     r"[^.;:]{0,60}?(?:(?:,\s*|\s+)(?:and|while|with|but)\s+|,\s*)(?:another\s+|a\s+further\s+)?",
     re.IGNORECASE,
 )
+_ELIDED_FAR = re.compile(
+    r"[^.;:]{0,160}?(?:,\s*|\s+)(?:and|while|with|but)\s+(?:another\s+|a\s+further\s+)?",
+    re.IGNORECASE,
+)
+_ELIDED_BY_PLACE = re.compile(r"\s+(?:more\s+)?in\s+(?:the\s+)?[A-Za-z]")
 # A part of the number before it: "17 of them", "of whom 1,100", "including nine".
 _PART_OF_PREVIOUS_AFTER = re.compile(r"\s+of\s+(?:them|whom)\b", re.IGNORECASE)
 _PART_OF_PREVIOUS_BEFORE = re.compile(
-    r"\b(?:of\s+whom|of\s+them|including|among\s+them|among\s+whom)"
+    r"(?:\b(?:of\s+whom|of\s+them|including|among\s+them|among\s+whom)|"
+    # A breakdown after a dash or a colon: "48 officers were injured - 38 gendarmes, ..."
+    r"\d[^.;]*\s[-–—:]|\d[^.;]*:)"
     rf"(?:\s+{_HEDGE})?\s*$",
     re.IGNORECASE,
 )
@@ -229,11 +236,14 @@ def named_in_sentence(
 
 
 # "at least 11 people, including two students and a party leader, were killed": what the
-# number counts is said after the parenthesis, which holds numbers of its own.
-# The number must have a noun of its own: in "brought the total to 9,638, including deaths in
-# Syria, since ...", what follows the parenthesis is no verb of the number.
+# number counts is said after the parenthesis, which holds numbers of its own. So it is after
+# another parenthesis when a verb follows it ("Two people, a man in his 80s and a woman, were in
+# serious condition"). The number must have a noun of its own: in "brought the total to 9,638,
+# including deaths in Syria, since ...", what follows the parenthesis is no verb of the number.
 _INCLUSION = re.compile(
-    r"(?P<noun>\s+[A-Za-z][^,;.]{0,40}?),\s*including\b[^,;]{0,100},\s*", re.IGNORECASE
+    r"(?P<noun>\s+[A-Za-z][^,;.]{0,40}?),\s*(?:including\b[^,;]{0,100}|[^,;]{1,80}(?=,\s*(?:"
+    r"were|was|are|is|have|has|had|will|would|remain|remained|remains)\b)),\s*",
+    re.IGNORECASE,
 )
 
 
@@ -406,9 +416,14 @@ def _shares_previous(sentence: Sentence, mention: NumberMention, previous_end: i
     that number ("62 were detained, 17 of them women", "of whom some 1,100")."""
     if _part_of_previous(sentence, mention):
         return True
-    start = mention.start - sentence.start
+    start, end = mention.start - sentence.start, mention.end - sentence.start
     join = sentence.text[previous_end - sentence.start : start]
-    return subject_after(sentence, mention) == UNSPECIFIED and bool(_ELIDED_JOIN.fullmatch(join))
+    if subject_after(sentence, mention) != UNSPECIFIED:
+        return False
+    # "Six died in Forlì-Cesena, including a couple swept off a bridge, and three in Ravenna":
+    # a number followed by its place may stand further from the one it shares words with.
+    by_place = _ELIDED_BY_PLACE.match(sentence.text, end) and _ELIDED_FAR.fullmatch(join)
+    return bool(_ELIDED_JOIN.fullmatch(join) or by_place)
 
 
 def _part_of_previous(sentence: Sentence, mention: NumberMention) -> bool:

@@ -651,7 +651,9 @@ class AnchoredStrategy:
         self, sentence: Sentence, mentions: list[NumberMention]
     ) -> list[tuple[str, ...]]:
         """Filter mode: each number's options are the metrics its words name, else those of a
-        measure it is linked to, the whole it is part of, or the number it shares words with."""
+        measure it is linked to, the whole it is part of, or the number it shares words with;
+        a part named only by its noun ("including 23 protesters") also gets its whole's
+        events."""
         out = []
         cued: list[bool] = []
         # What each number was offered from words outside its own: a link, a whole, the number

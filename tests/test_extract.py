@@ -781,3 +781,20 @@ def test_breakdowns_appositions_and_far_elisions_share_their_whole() -> None:
     assert asked["Two"].startswith("wounded")
     # "and three in the south" leaves out "of the victims died".
     assert asked["three"].startswith("killed")
+
+
+def test_a_short_aside_after_a_number_is_part_of_its_noun() -> None:
+    asked, _ = _options_asked(
+        "ukraine_dprk", "Seoul said that is more than 400,000 (artillery) rounds for Russia."
+    )
+    assert asked["400,000"].startswith("munitions_supplied")
+
+
+def test_a_noun_before_a_number_is_no_verb_that_makes_it_a_claim() -> None:
+    # "brigades of 6,000 troops" names who; nothing says they were sent, so `none` stands.
+    _, outcome = _options_asked(
+        "ukraine_dprk", "North Korea has brigades of 6,000 troops in Russia, Kyiv said."
+    )
+    assert outcome.claims == []
+    _, outcome = _options_asked("ukraine_dprk", "North Korea sent 3,000 troops to Russia.")
+    assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("deployed", 3000)]

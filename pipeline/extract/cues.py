@@ -180,11 +180,15 @@ def named_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric
     return list(_named(cues, after, before))
 
 
+# A short aside right after a number is part of its noun phrase: "400,000 (artillery) rounds".
+_ASIDE = re.compile(r"^\s*\([^()]{1,40}\)")
+
+
 # Each number's clause is read several times (the metrics it may be, its hints, the check that
 # the label agrees): once is enough. Sized for the clauses of a few documents in flight.
 @lru_cache(maxsize=4096)
 def _named(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]:
-    clause = _CLAUSE_END_AFTER.split(after, 1)[0]
+    clause = _CLAUSE_END_AFTER.split(_ASIDE.sub("", after, count=1), 1)[0]
     governing = _governing_metrics(cues, _governing_word(_CLAUSE_END.split(before)[-1]))
     if governing == [LabelMetric.other] and LabelMetric.other in cues.events:
         # The topic says what this verb's numbers are ("released 246 prisoners", "fired 148
@@ -236,7 +240,11 @@ def _first_group(cues: MetricCues, clause: str) -> list[LabelMetric]:
 def _is_noun_cue(clause: str, span: tuple[int, int, LabelMetric]) -> bool:
     """Whether a cue of a noun metric is used as a noun ("troops"), not as its verb ("arrived",
     "sent")."""
-    word = clause[span[0] : span[1]].lower()
+    return _is_noun_word(clause[span[0] : span[1]])
+
+
+def _is_noun_word(word: str) -> bool:
+    word = word.lower()
     return not word.endswith(("ed", "ing")) and word not in _IRREGULAR_VERBS
 
 
@@ -247,7 +255,10 @@ def verb_metrics(cues: MetricCues, before: str, after: str) -> list[LabelMetric]
     """The metrics named by the verb governing a number from before it ("deployed 1,800
     soldiers") or by the words of its clause after its noun ("11 aircraft were sent"), leaving
     out the noun right after it ("73 arrests")."""
-    governing = _governing_metrics(cues, _governing_word(_CLAUSE_END.split(before)[-1]))
+    word = _governing_word(_CLAUSE_END.split(before)[-1])
+    # "brigades of 6,000": a noun before a number is no verb of it.
+    verb = word and not _is_noun_word(word.split()[-1])
+    governing = [m for m in _governing_metrics(cues, word) if verb or m in cues.events]
     clause = _CLAUSE_END_AFTER.split(after, 1)[0]
     head = " ".join(_WORD.findall(clause)[:1])
     later = clause[clause.find(head) + len(head) :] if head else clause

@@ -692,6 +692,8 @@ def test_news_paragraph_with_every_kind() -> None:
         ("1.5 million 152-mm rounds", "152-mm"),
         ("a 20-tonne load of 40 tons", "40 tons"),
         ("received more than 1 million barrels of oil", "1 million barrels"),
+        ("the rubble of a 7-story building", "7-story"),
+        ("a six-storey apartment block", "six-storey"),
     ],
 )
 def test_distances_weights_and_calibres_are_measures_not_counts(text: str, measure: str) -> None:

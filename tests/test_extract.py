@@ -798,3 +798,34 @@ def test_a_noun_before_a_number_is_no_verb_that_makes_it_a_claim() -> None:
     assert outcome.claims == []
     _, outcome = _options_asked("ukraine_dprk", "North Korea sent 3,000 troops to Russia.")
     assert [(c.claim.metric.value, c.claim.value) for c in outcome.claims] == [("deployed", 3000)]
+
+
+def test_a_count_of_things_is_never_a_count_of_people() -> None:
+    asked, outcome = _options_asked(
+        "ukraine_dprk",
+        "Kyiv said the losses include 9,047 tanks and 18,111 armoured fighting vehicles. "
+        "Kyiv said Russia lost 41 pieces of equipment and 1,340 soldiers.",
+    )
+    # "losses" names casualties only for people; lost equipment is another count of the war.
+    assert asked["9,047"] == "other" and asked["18,111"] == "other"
+    got = {c.claim.value: c.claim.metric.value for c in outcome.claims}
+    assert got[41] == "other" and got[1340] == "killed_or_wounded"
+
+
+def test_more_links_parts_and_cues_of_everyday_news() -> None:
+    asked, _ = _options_asked(
+        "disaster",
+        "The number of casualties has reached 380 dead and the number of injured has reached "
+        "more than 1,000 after the quake. Authorities reported 23 deaths from the storm, with "
+        "seven each in Poland and Romania. Officials said 1,600 people had been brought to "
+        "safety from the flood.",
+    )
+    # The measure nearest the link names the number.
+    assert asked["1,000"].startswith("wounded")
+    assert asked["seven"].startswith("killed") and asked["1,600"].startswith("displaced")
+    asked, _ = _options_asked(
+        "protests",
+        "Nearly 50 persons including police and journalists were hospitalized after the "
+        "protest. Police held 835 detainees, of which 79 are adolescents, after the protest.",
+    )
+    assert asked["50"].startswith("wounded") and asked["79"].startswith("arrested")

@@ -694,6 +694,7 @@ def test_news_paragraph_with_every_kind() -> None:
         ("received more than 1 million barrels of oil", "1 million barrels"),
         ("the rubble of a 7-story building", "7-story"),
         ("a six-storey apartment block", "six-storey"),
+        ("removed 140,000 cubic metres of rubble", "140,000 cubic metres"),
     ],
 )
 def test_distances_weights_and_calibres_are_measures_not_counts(text: str, measure: str) -> None:

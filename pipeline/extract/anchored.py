@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import Iterator
 from functools import cache
+from itertools import takewhile
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -81,7 +82,9 @@ _NOT_A_COUNT_BEFORE = re.compile(
     r"\bage[ds]?\s+(?:as|of|was|is|from|to|at)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
     r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
     r"\b(?:articles?|sections?|clauses?|paragraphs?|chapters?|category|categories|magnitude|"
-    r"intensity|level|upper|lower|no\.|resolution|amendment))"
+    r"intensity|level|upper|lower|no\.|resolution|amendment)|"
+    # "Articles 166 and 173": the later designations of a list.
+    r"\b(?:articles|sections|clauses|paragraphs|chapters)\s+[\d,\s]+(?:and|or))"
     rf"(?:\s+{_HEDGE})?\s*$",
     re.IGNORECASE,
 )
@@ -110,7 +113,7 @@ _ELIDED_BY_PLACE = re.compile(r"\s+(?:more\s+)?in\s+(?:the\s+)?[A-Za-z]")
 # A part of the number before it: "17 of them", "of whom 1,100", "including nine".
 _PART_OF_PREVIOUS_AFTER = re.compile(r"\s+of\s+(?:them|whom)\b", re.IGNORECASE)
 _PART_OF_PREVIOUS_BEFORE = re.compile(
-    r"(?:\b(?:of\s+whom|of\s+them|including|among\s+them|among\s+whom)|"
+    r"(?:\b(?:of\s+whom|of\s+them|of\s+which|including|among\s+them|among\s+whom)|"
     # A breakdown after a dash or a colon: "48 officers were injured - 38 gendarmes, ..."
     r"\d[^.;]*\s[-–—:]|\d[^.;]*:)"
     rf"(?:\s+{_HEDGE})?\s*$",
@@ -241,8 +244,10 @@ def named_in_sentence(
 # serious condition"). The number must have a noun of its own: in "brought the total to 9,638,
 # including deaths in Syria, since ...", what follows the parenthesis is no verb of the number.
 _INCLUSION = re.compile(
-    r"(?P<noun>\s+[A-Za-z][^,;.]{0,40}?),\s*(?:including\b[^,;]{0,100}|[^,;]{1,80}(?=,\s*(?:"
-    r"were|was|are|is|have|has|had|will|would|remain|remained|remains)\b)),\s*",
+    r"(?P<noun>\s+[A-Za-z][^,;.]{0,40}?)(?:,\s*(?:including\b[^,;]{0,100}|[^,;]{1,80}(?=,\s*(?:"
+    r"were|was|are|is|have|has|had|will|would|remain|remained|remains)\b)),\s*"
+    # "50 persons including police, staff and journalists were hospitalised"
+    r"|\s+including\b[^;.]{1,100}?\s(?=(?:were|was|are|is|have|has|had)\s))",
     re.IGNORECASE,
 )
 
@@ -295,12 +300,15 @@ def event_named(
         mentions, named_in_sentence(cues, sentence, mentions, heads), verbs, strict=True
     ):
         before = sentence.text[: mention.start - sentence.start]
-        linked = [] if named or not _LINKED.search(before) else leading_cues(cues, before)
+        linked = [] if named or not _LINKED.search(before) else linked_cues(cues, before)
         found = (
             [m for m in named if m in cues.events]
             or list(shared)
             or [m for m in linked if m in cues.events]
         )
+        if counts_things(sentence, mention):
+            # Things "lost" or "killed" are still a count of the story: equipment lost.
+            found = [LabelMetric.other if m in _PERSON_METRICS else m for m in found]
         specific = [m for m in found if m is not LabelMetric.other]
         chosen = specific or found
         out.append(chosen[0] if chosen else None)
@@ -321,7 +329,8 @@ def mention_hints(
 # losses at", "has passed"), once hedges are skipped.
 _LINKED = re.compile(
     r"\b(?:to|at|reach|reached|reaches|reaching|pass|passed|passes|passing|past|surpass|"
-    r"surpassed|surpasses|top|topped|tops|exceed|exceeded|exceeds|hit|hits|approaching|nearing|"
+    r"surpassed|surpasses|surpassing|top|topped|tops|topping|exceed|exceeded|exceeds|exceeding|"
+    r"hit|hits|hitting|approaching|nearing|by|"
     r"above|from|is|was|are|were|be|stands|stood|numbering|near|nears|neared|approach|"
     r"approaches|approached|include|includes|included|"
     r"totalled|totaled|totals|totalling|totaling|of)"
@@ -336,6 +345,47 @@ def leading_cues(cues: MetricCues, before: str) -> list[LabelMetric]:
     found = [m for _, m in cues.found(before)]
     events = [m for m in found if m in cues.events]
     return list(dict.fromkeys(events or found))
+
+
+# Metrics that count people: a number whose noun is a thing ("9,047 tanks", "57 unmanned aerial
+# vehicles") is none of them, whatever "losses" or "lost" before it says.
+_PERSON_METRICS = frozenset(
+    [
+        LabelMetric.killed,
+        LabelMetric.wounded,
+        LabelMetric.killed_or_wounded,
+        LabelMetric.captured,
+        LabelMetric.missing,
+        LabelMetric.rescued,
+        LabelMetric.displaced,
+        LabelMetric.arrested,
+    ]
+)
+_THING = re.compile(
+    r"(?:tanks?|vehicles?|cars?|trucks?|buses|aircraft|planes?|jets?|helicopters?|drones?|uavs?|"
+    r"missiles?|rockets?|shells?|bombs?|weapons?|guns?|howitzers?|launchers?|systems?|pieces|"
+    r"equipment|warships?|ships?|boats?|vessels?|buildings?|homes?|houses?|bridges?|roads?|"
+    r"containers?|shipments?)",
+    re.IGNORECASE,
+)
+
+
+def counts_things(sentence: Sentence, mention: NumberMention) -> bool:
+    """Whether the noun a number counts is a thing, not people: the last word of the words
+    after it ("18,111 armoured fighting vehicles")."""
+    words = re.findall(r"[A-Za-z]+", subject_after(sentence, mention))
+    # The noun ends where a relative clause or an "of" begins: "62 fishermen whose boats".
+    head = list(takewhile(lambda w: w.lower() not in _NOUN_END, words))
+    return bool(head) and _THING.fullmatch(head[-1]) is not None
+
+
+_NOUN_END = frozenset(["whose", "who", "whom", "which", "that", "of"])
+
+
+def linked_cues(cues: MetricCues, before: str) -> list[LabelMetric]:
+    """The metrics of the measure a linking word ties a number to, nearest first: in "380 dead
+    and the number of injured has reached 1,000", the injured."""
+    return leading_cues(cues, before)[::-1]
 
 
 _SUBJECT_WORD = re.compile(r"[A-Za-z][\w'’-]*")
@@ -353,6 +403,7 @@ _SUBJECT_STOP = frozenset(
         "be",
         "being",
         "and",
+        "each",
         "or",
         "but",
         "in",
@@ -538,7 +589,7 @@ class AnchoredStrategy:
     # its own shares only the list's verbs and nouns, more links ("nears", "are", "included")
     # and hedges ("just under"), a cue phrase of verbs takes their forms ("kills and injures"),
     # only the first verb group after a number counts, a topic's `other` verb outranks the
-    # noun after it ("released 246 prisoners")
+    # noun after it ("released 246 prisoners"), a count of things is never one of people
     version = "12"
 
     def __init__(
@@ -672,7 +723,7 @@ class AnchoredStrategy:
             if not named:
                 # "The death toll ... has climbed to 212": the metric is named before the
                 # number, out of the clause's reach, and a linking word ties the two.
-                linked = leading_cues(self.cues, before) if _LINKED.search(before) else []
+                linked = linked_cues(self.cues, before) if _LINKED.search(before) else []
                 # "Of the dead, 61 were in Malatya": a part of a whole the sentence opened with.
                 partitive = _PARTITIVE.search(before)
                 whole = leading_cues(self.cues, partitive["whole"]) if partitive else []
@@ -709,7 +760,11 @@ class AnchoredStrategy:
                 mentions, list_verbs(self.cues, sentence, mentions, heads), heads, strict=True
             )
         ]
-        return _share_in_lists(out, cued, heads, verbs)
+        people = {m.value for m in _PERSON_METRICS}
+        return [
+            tuple(x for x in opts if x not in people) if counts_things(sentence, m) else opts
+            for m, opts in zip(mentions, _share_in_lists(out, cued, heads, verbs), strict=True)
+        ]
 
     def render(
         self, unit: list[Sentence], mentions: list[list[NumberMention]]

@@ -234,7 +234,7 @@ _MEASURE_AFTER_RE = re.compile(
     r"[\s-]*(?:km|kms|kilomet(?:re|er)s?|miles?|metres?|meters?|feet|foot|ft|kg|kilos?|"
     r"kilograms?|tonnes?|tons?|mm|millimet(?:re|er)s?|cm|centimet(?:re|er)s?|mph|km/h|kph|"
     r"knots?|nautical\s+miles?|litres?|liters?|gallons?|inch|inches|yards?|degrees?|"
-    r"magnitude|barrels?)\b"
+    r"magnitude|barrels?|cubic\s+[a-z]+)\b"
     # The height of a building ("a 7-story block", "six-storey"), not a count of anything.
     r"|-stor(?:e)?ys?\b",
     re.IGNORECASE,

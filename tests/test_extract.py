@@ -655,24 +655,24 @@ def test_ages_listed_after_aged_are_not_sent() -> None:
 def test_what_a_number_counts_is_read_past_an_including_parenthesis() -> None:
     asked, _ = _options_asked(
         "protests",
-        "Police said at least 11 people, including two students and a shopkeeper, were killed "
-        "in the clashes. The count reached 9,638, including arrests in the north, after the "
+        "Police said at least 14 people, including three students and a shopkeeper, were killed "
+        "in the clashes. The count reached 7,412, including arrests in the north, after the "
         "marches.",
     )
     # The parenthesis is the number's part; its verb comes after it.
-    assert asked["11"].startswith("killed") and asked["two"].startswith("killed")
+    assert asked["14"].startswith("killed") and asked["three"].startswith("killed")
     # A number with no noun before ", including" has no verb after it.
-    assert "killed" not in asked["9,638"]
+    assert "killed" not in asked["7,412"]
 
 
 def test_a_list_member_with_a_noun_of_its_own_shares_only_the_lists_verbs() -> None:
     asked, _ = _options_asked(
         "protests",
-        "Protesters marched again on Friday. There were 73 arrests, 14 raids and ten "
+        "Protesters marched again on Friday. There were 58 arrests, 12 raids and ten "
         "complaints, police said.",
     )
     # "arrests" names only 73: the raids are no arrests.
-    assert asked["73"].startswith("arrested") and asked["14"] == "other"
+    assert asked["58"].startswith("arrested") and asked["12"] == "other"
     asked, _ = _options_asked(
         "disaster",
         "Officials said 520 firefighters, 140 fire engines and 11 aircraft were sent after the "
@@ -684,14 +684,14 @@ def test_a_list_member_with_a_noun_of_its_own_shares_only_the_lists_verbs() -> N
 def test_lives_loss_of_life_and_a_phrase_of_verbs_name_their_metrics() -> None:
     asked, _ = _options_asked(
         "disaster",
-        "The floods have claimed at least 217 lives. The quake kills and injures more than "
-        "1,400 people. The loss of life was 12,873 after the quake. The death toll nears "
-        "10,000 after the quake. The confirmed victims are 158 after the storm.",
+        "The floods have claimed at least 184 lives. The quake kills and injures more than "
+        "1,150 people. The loss of life was 10,455 after the quake. The death toll nears "
+        "8,000 after the quake. The confirmed victims are 131 after the storm.",
     )
-    assert asked["217"].startswith("killed")
-    assert asked["1,400"].startswith("killed_or_wounded")
-    assert asked["12,873"].startswith("killed") and asked["10,000"].startswith("killed")
-    assert asked["158"].startswith("killed")
+    assert asked["184"].startswith("killed")
+    assert asked["1,150"].startswith("killed_or_wounded")
+    assert asked["10,455"].startswith("killed") and asked["8,000"].startswith("killed")
+    assert asked["131"].startswith("killed")
 
 
 def test_a_phrase_cue_takes_every_form_of_its_verbs() -> None:
@@ -703,8 +703,8 @@ def test_a_phrase_cue_takes_every_form_of_its_verbs() -> None:
 def test_inhabitants_and_an_age_range_are_not_sent() -> None:
     asked, _ = _options_asked(
         "protests",
-        "Protesters opposed raising the retirement age from 62 to 64, and 40 were arrested in "
-        "the town, with just over 300 inhabitants.",
+        "Protesters opposed raising the retirement age from 60 to 63, and 40 were arrested in "
+        "the town, with just over 250 inhabitants.",
     )
     assert set(asked) == {"40"}
 
@@ -742,24 +742,24 @@ def test_a_verb_or_a_link_to_an_event_overrules_none() -> None:
     # The fake model answers `none` for every number.
     _, outcome = _options_asked(
         "disaster",
-        "The government has mobilised more than 1,200 personnel after the floods. "
-        "In Romania, the death toll from the floods has risen to five, with damage reported. "
-        "Turkey now has some 60,000 aid personnel in the quake zone.",
+        "The government has mobilised more than 1,050 personnel after the floods. "
+        "In the valley, the death toll from the floods has risen to four, with damage reported. "
+        "Turkey now has some 45,000 aid personnel in the quake zone.",
     )
     got = [(c.claim.metric.value, c.claim.value) for c in outcome.claims]
-    # "60,000 aid personnel" is named by its noun alone: the `none` stands.
-    assert got == [("deployed", 1200), ("killed", 5)]
+    # "45,000 aid personnel" is named by its noun alone: the `none` stands.
+    assert got == [("deployed", 1050), ("killed", 4)]
 
 
 def test_a_part_named_by_its_own_noun_shares_what_befell_the_whole() -> None:
     asked, _ = _options_asked(
         "protests",
-        "Doctors hospitalised 26 people after the protest, including 23 protesters and 3 "
+        "Doctors hospitalised 31 people after the protest, including 24 protesters and 5 "
         "police representatives. Police arrested 41 people at the protest, of whom 29 have "
         "since been released.",
     )
     # "protesters" names who; "hospitalised" names what befell them.
-    assert asked["23"].startswith("wounded") and asked["3"].startswith("wounded")
+    assert asked["24"].startswith("wounded") and asked["5"].startswith("wounded")
     # A part with a verb of its own keeps it.
     assert asked["29"] == "other"
 
@@ -767,10 +767,10 @@ def test_a_part_named_by_its_own_noun_shares_what_befell_the_whole() -> None:
 def test_breakdowns_appositions_and_far_elisions_share_their_whole() -> None:
     asked, _ = _options_asked(
         "protests",
-        "Police said 48 officers were injured in the protest - 38 gendarmes and two others.",
+        "Police said 52 officers were injured in the protest - 41 gendarmes and three others.",
     )
     # After the dash comes a breakdown of the 48.
-    assert asked["38"].startswith("wounded")
+    assert asked["41"].startswith("wounded")
     asked, _ = _options_asked(
         "disaster",
         "Two people, a man in his 80s and a woman in the port, were in serious condition after "
@@ -785,15 +785,15 @@ def test_breakdowns_appositions_and_far_elisions_share_their_whole() -> None:
 
 def test_a_short_aside_after_a_number_is_part_of_its_noun() -> None:
     asked, _ = _options_asked(
-        "ukraine_dprk", "Seoul said that is more than 400,000 (artillery) rounds for Russia."
+        "ukraine_dprk", "Seoul said that is more than 250,000 (artillery) rounds for Russia."
     )
-    assert asked["400,000"].startswith("munitions_supplied")
+    assert asked["250,000"].startswith("munitions_supplied")
 
 
 def test_a_noun_before_a_number_is_no_verb_that_makes_it_a_claim() -> None:
-    # "brigades of 6,000 troops" names who; nothing says they were sent, so `none` stands.
+    # "brigades of 4,500 troops" names who; nothing says they were sent, so `none` stands.
     _, outcome = _options_asked(
-        "ukraine_dprk", "North Korea has brigades of 6,000 troops in Russia, Kyiv said."
+        "ukraine_dprk", "North Korea has brigades of 4,500 troops in Russia, Kyiv said."
     )
     assert outcome.claims == []
     _, outcome = _options_asked("ukraine_dprk", "North Korea sent 3,000 troops to Russia.")
@@ -803,29 +803,29 @@ def test_a_noun_before_a_number_is_no_verb_that_makes_it_a_claim() -> None:
 def test_a_count_of_things_is_never_a_count_of_people() -> None:
     asked, outcome = _options_asked(
         "ukraine_dprk",
-        "Kyiv said the losses include 9,047 tanks and 18,111 armoured fighting vehicles. "
-        "Kyiv said Russia lost 41 pieces of equipment and 1,340 soldiers.",
+        "Kyiv said the losses include 8,412 tanks and 16,730 armoured fighting vehicles. "
+        "Kyiv said Russia lost 37 pieces of equipment and 1,210 soldiers.",
     )
     # "losses" names casualties only for people; lost equipment is another count of the war.
-    assert asked["9,047"] == "other" and asked["18,111"] == "other"
+    assert asked["8,412"] == "other" and asked["16,730"] == "other"
     got = {c.claim.value: c.claim.metric.value for c in outcome.claims}
-    assert got[41] == "other" and got[1340] == "killed_or_wounded"
+    assert got[37] == "other" and got[1210] == "killed_or_wounded"
 
 
 def test_more_links_parts_and_cues_of_everyday_news() -> None:
     asked, _ = _options_asked(
         "disaster",
-        "The number of casualties has reached 380 dead and the number of injured has reached "
-        "more than 1,000 after the quake. Authorities reported 23 deaths from the storm, with "
-        "seven each in Poland and Romania. Officials said 1,600 people had been brought to "
+        "The number of casualties has reached 270 dead and the number of injured has reached "
+        "more than 900 after the quake. Authorities reported 19 deaths from the storm, with "
+        "six each in the north and the south. Officials said 1,250 people had been brought to "
         "safety from the flood.",
     )
     # The measure nearest the link names the number.
-    assert asked["1,000"].startswith("wounded")
-    assert asked["seven"].startswith("killed") and asked["1,600"].startswith("displaced")
+    assert asked["900"].startswith("wounded")
+    assert asked["six"].startswith("killed") and asked["1,250"].startswith("displaced")
     asked, _ = _options_asked(
         "protests",
-        "Nearly 50 persons including police and journalists were hospitalized after the "
-        "protest. Police held 835 detainees, of which 79 are adolescents, after the protest.",
+        "Nearly 40 people including police and reporters were hospitalized after the "
+        "protest. Police held 612 detainees, of which 58 are teenagers, after the protest.",
     )
-    assert asked["50"].startswith("wounded") and asked["79"].startswith("arrested")
+    assert asked["40"].startswith("wounded") and asked["58"].startswith("arrested")

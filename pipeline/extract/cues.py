@@ -180,7 +180,7 @@ def named_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric
     return list(_named(cues, after, before))
 
 
-# A short aside right after a number is part of its noun phrase: "400,000 (artillery) rounds".
+# A short aside right after a number is part of its noun phrase: "250,000 (artillery) rounds".
 _ASIDE = re.compile(r"^\s*\([^()]{1,40}\)")
 
 
@@ -211,7 +211,7 @@ _COORDINATION = re.compile(
 
 def verb_group(cues: MetricCues, after: str) -> list[LabelMetric]:
     """The metrics of the first verb group in a number's clause after it ("29 have since been
-    released"), none for a clause with only a noun ("23 protesters")."""
+    released"), none for a clause with only a noun ("24 protesters")."""
     return _first_group(cues, _CLAUSE_END_AFTER.split(after, 1)[0])
 
 
@@ -254,9 +254,9 @@ _IRREGULAR_VERBS = frozenset(["sent", "send", "sends", "brought", "flown", "flew
 def verb_metrics(cues: MetricCues, before: str, after: str) -> list[LabelMetric]:
     """The metrics named by the verb governing a number from before it ("deployed 1,800
     soldiers") or by the words of its clause after its noun ("11 aircraft were sent"), leaving
-    out the noun right after it ("73 arrests")."""
+    out the noun right after it ("58 arrests")."""
     word = _governing_word(_CLAUSE_END.split(before)[-1])
-    # "brigades of 6,000": a noun before a number is no verb of it.
+    # "brigades of 4,500": a noun before a number is no verb of it.
     verb = word and not _is_noun_word(word.split()[-1])
     governing = [m for m in _governing_metrics(cues, word) if verb or m in cues.events]
     clause = _CLAUSE_END_AFTER.split(after, 1)[0]

@@ -235,7 +235,7 @@ _MEASURE_AFTER_RE = re.compile(
     r"kilograms?|tonnes?|tons?|mm|millimet(?:re|er)s?|cm|centimet(?:re|er)s?|mph|km/h|kph|"
     r"knots?|nautical\s+miles?|litres?|liters?|gallons?|inch|inches|yards?|degrees?|"
     r"magnitude|barrels?|cubic\s+[a-z]+)\b"
-    # The height of a building ("a 7-story block", "six-storey"), not a count of anything.
+    # The height of a building ("a 9-story block", "six-storey"), not a count of anything.
     r"|-stor(?:e)?ys?\b",
     re.IGNORECASE,
 )
@@ -252,7 +252,7 @@ _DURATION_AFTER_RE = re.compile(
 # "One person drowned", "one soldier was killed": a bare "one" right before a word for a person
 # counts that person; "one of the", "one day", "no one" do not.
 _ONE_PERSON_RE = re.compile(
-    # Up to two describing words between: "one young woman", "one drowning victim".
+    # Up to two describing words between: "one elderly man", "one injured passenger".
     r"\s+(?:(?!of\b|the\b|a\b|an\b)[A-Za-z][\w'’-]*\s+){0,2}?(?:person|man|woman|child|boy|girl|baby|"
     r"soldier|officer|policeman|police\s+officer|firefighter|rescuer|civilian|resident|worker|"
     r"protester|demonstrator|student|pilot|victim|tourist|journalist|passenger|migrant|"
@@ -415,7 +415,7 @@ def _parse_words(words: Sequence[str]) -> Fraction | None:
             total += group * scale
             group, prev_scale, last = Fraction(0), scale, "scale"
         elif w == "dozen":
-            # A bare "dozen" ("several dozen protesters") is as vague as "dozens".
+            # A bare "dozen" ("several dozen marchers") is as vague as "dozens".
             if i != len(ws) - 1 or last not in ("unit", "teen", "tens", "a", "half"):
                 return None
             group = (group or Fraction(1)) * 12

@@ -815,7 +815,7 @@ def test_a_count_of_things_is_never_a_count_of_people() -> None:
 def test_more_links_parts_and_cues_of_everyday_news() -> None:
     asked, _ = _options_asked(
         "disaster",
-        "The number of casualties has reached 270 dead and the number of injured has reached "
+        "The toll of the quake stood at 270 dead and the injured count had climbed to "
         "more than 900 after the quake. Authorities reported 19 deaths from the storm, with "
         "six each in the north and the south. Officials said 1,250 people had been brought to "
         "safety from the flood.",

@@ -742,7 +742,7 @@ def test_hundreds_and_shared_scale_ranges(
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("There are about 11 000 North Korean soldiers in the east.", 11000),
+        ("Kyiv says some 9 000 troops from Pyongyang have reached the border.", 9000),
         ("The division numbers 2\u00a0600 soldiers.", 2600),
         ("In 2024 300 troops were sent.", 300),
     ],

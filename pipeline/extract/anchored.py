@@ -384,7 +384,7 @@ _NOUN_END = frozenset(["whose", "who", "whom", "which", "that", "of"])
 
 def linked_cues(cues: MetricCues, before: str) -> list[LabelMetric]:
     """The metrics of the measure a linking word ties a number to, nearest first: in "270 dead
-    and the number of injured has reached 900", the injured."""
+    and the injured count had climbed to 900", the injured."""
     return leading_cues(cues, before)[::-1]
 
 

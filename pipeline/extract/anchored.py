@@ -77,14 +77,15 @@ _HEDGE = (
 # age ("gave his age as 21", "the youngest was 19", "as young as 14"), or a designation ("Article
 # 49", "Section 163", "a Category 4 storm", "upper 6 on the intensity scale"), never a count the
 # topic asks for.
+_SECTIONS = r"(?:article|section|clause|paragraph|chapter)"
 _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:\b(?:city|town|village|country|nation|settlement|population)\s+of|"
     r"\bage[ds]?\s+(?:as|of|was|is|from|to|at)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
     r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
-    r"\b(?:articles?|sections?|clauses?|paragraphs?|chapters?|category|categories|magnitude|"
+    rf"\b(?:{_SECTIONS}s?|category|categories|magnitude|"
     r"intensity|level|upper|lower|no\.|resolution|amendment)|"
     # "Articles 12 and 15": the later designations of a list.
-    r"\b(?:articles|sections|clauses|paragraphs|chapters)\s+[\d,\s]+(?:and|or))"
+    rf"\b{_SECTIONS}s\s+[\d,\s]+(?:and|or))"
     rf"(?:\s+{_HEDGE})?\s*$",
     re.IGNORECASE,
 )
@@ -101,21 +102,17 @@ _PARTITIVE = re.compile(
     r"^[\s\"“‘']*of\s+(?P<whole>(?:the|these|those)\s+[^,;]{1,60}?),\s*$", re.IGNORECASE
 )
 # Between two numbers of one elided list: "..., 61 in Malatya and 25", "and another".
-_ELIDED_JOIN = re.compile(
-    r"[^.;:]{0,60}?(?:(?:,\s*|\s+)(?:and|while|with|but)\s+|,\s*)(?:another\s+|a\s+further\s+)?",
-    re.IGNORECASE,
-)
-_ELIDED_FAR = re.compile(
-    r"[^.;:]{0,160}?(?:,\s*|\s+)(?:and|while|with|but)\s+(?:another\s+|a\s+further\s+)?",
-    re.IGNORECASE,
-)
+_CONJUNCTION = r"(?:,\s*|\s+)(?:and|while|with|but)\s+"
+_FURTHER = r"(?:another\s+|a\s+further\s+)?"
+_ELIDED_JOIN = re.compile(rf"[^.;:]{{0,60}}?(?:{_CONJUNCTION}|,\s*){_FURTHER}", re.IGNORECASE)
+_ELIDED_FAR = re.compile(rf"[^.;:]{{0,160}}?{_CONJUNCTION}{_FURTHER}", re.IGNORECASE)
 _ELIDED_BY_PLACE = re.compile(r"\s+(?:more\s+)?in\s+(?:the\s+)?[A-Za-z]")
 # A part of the number before it: "17 of them", "of whom 1,100", "including nine".
 _PART_OF_PREVIOUS_AFTER = re.compile(r"\s+of\s+(?:them|whom)\b", re.IGNORECASE)
 _PART_OF_PREVIOUS_BEFORE = re.compile(
     r"(?:\b(?:of\s+whom|of\s+them|of\s+which|including|among\s+them|among\s+whom)|"
     # A breakdown after a dash or a colon: "52 officers were injured - 41 gendarmes, ..."
-    r"\d[^.;]*\s[-–—:]|\d[^.;]*:)"
+    r"\d[^.;]*(?:\s[-–—]|:))"
     rf"(?:\s+{_HEDGE})?\s*$",
     re.IGNORECASE,
 )
@@ -272,17 +269,7 @@ def list_verbs(
     not its noun, which names only itself ("58 arrests, 12 raids")."""
     clauses = list(_clauses(sentence, mentions))
     last = {head: k for k, head in enumerate(heads)}
-    return [
-        tuple(
-            dict.fromkeys(
-                [
-                    *verb_metrics(cues, clauses[head][1], ""),
-                    *verb_metrics(cues, "", clauses[last[head]][0]),
-                ]
-            )
-        )
-        for head in heads
-    ]
+    return [tuple(verb_metrics(cues, clauses[head][1], clauses[last[head]][0])) for head in heads]
 
 
 def event_named(
@@ -300,7 +287,7 @@ def event_named(
         mentions, named_in_sentence(cues, sentence, mentions, heads), verbs, strict=True
     ):
         before = sentence.text[: mention.start - sentence.start]
-        linked = [] if named or not _LINKED.search(before) else linked_cues(cues, before)
+        linked = [] if named else linked_cues(cues, before)
         found = (
             [m for m in named if m in cues.events]
             or list(shared)
@@ -383,9 +370,9 @@ _NOUN_END = frozenset(["whose", "who", "whom", "which", "that", "of"])
 
 
 def linked_cues(cues: MetricCues, before: str) -> list[LabelMetric]:
-    """The metrics of the measure a linking word ties a number to, nearest first: in "270 dead
-    and the injured count had climbed to 900", the injured."""
-    return leading_cues(cues, before)[::-1]
+    """The metrics of the measure a linking word ties a number to, nearest first ("270 dead
+    and the injured count had climbed to 900": the injured); none without such a word."""
+    return leading_cues(cues, before)[::-1] if _LINKED.search(before) else []
 
 
 _SUBJECT_WORD = re.compile(r"[A-Za-z][\w'’-]*")
@@ -723,7 +710,7 @@ class AnchoredStrategy:
             if not named:
                 # "The death toll ... has climbed to 212": the metric is named before the
                 # number, out of the clause's reach, and a linking word ties the two.
-                linked = linked_cues(self.cues, before) if _LINKED.search(before) else []
+                linked = linked_cues(self.cues, before)
                 # "Of the dead, 61 were in Malatya": a part of a whole the sentence opened with.
                 partitive = _PARTITIVE.search(before)
                 whole = leading_cues(self.cues, partitive["whole"]) if partitive else []

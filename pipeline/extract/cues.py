@@ -148,6 +148,16 @@ _CLAUSE_END_AFTER = re.compile(
 )
 
 
+def _clause_after(after: str) -> str:
+    """The words after a number up to the end of its clause."""
+    return _CLAUSE_END_AFTER.split(after, 1)[0]
+
+
+def _governing_before(before: str) -> str:
+    """The governing word of a number (`_governing_word`) within its clause before it."""
+    return _governing_word(_CLAUSE_END.split(before)[-1])
+
+
 def _governing_metrics(cues: MetricCues, word: str) -> list[LabelMetric]:
     """The metrics the verb governing a number names. A bare verb right before a number is
     read as the cue's past form ("Floods kill 26", "displace 4,000"); elsewhere a bare "march"
@@ -188,14 +198,14 @@ _ASIDE = re.compile(r"^\s*\([^()]{1,40}\)")
 # the label agrees): once is enough. Sized for the clauses of a few documents in flight.
 @lru_cache(maxsize=4096)
 def _named(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]:
-    clause = _CLAUSE_END_AFTER.split(_ASIDE.sub("", after, count=1), 1)[0]
-    governing = _governing_metrics(cues, _governing_word(_CLAUSE_END.split(before)[-1]))
+    clause = _clause_after(_ASIDE.sub("", after, count=1))
+    governing = _governing_metrics(cues, _governing_before(before))
     if governing == [LabelMetric.other] and LabelMetric.other in cues.events:
         # The topic says what this verb's numbers are ("released 246 prisoners", "fired 148
         # missiles"): whatever the noun after it names, they are `other`.
         return (LabelMetric.other,)
     events = [m for m in governing if m in cues.events]
-    events += _first_events(cues, clause)
+    events += [m for m in _first_group(cues, clause) if m in cues.events]
     if events:
         return tuple(dict.fromkeys(events))
     # The noun says what is counted when the verb could send either: "sent 40 howitzers".
@@ -212,19 +222,15 @@ _COORDINATION = re.compile(
 def verb_group(cues: MetricCues, after: str) -> list[LabelMetric]:
     """The metrics of the first verb group in a number's clause after it ("29 have since been
     released"), none for a clause with only a noun ("24 protesters")."""
-    return _first_group(cues, _CLAUSE_END_AFTER.split(after, 1)[0])
-
-
-def _first_events(cues: MetricCues, clause: str) -> list[LabelMetric]:
-    return [m for m in _first_group(cues, clause) if m in cues.events]
+    return _first_group(cues, _clause_after(after))
 
 
 def _first_group(cues: MetricCues, clause: str) -> list[LabelMetric]:
-    """The events of the first verb group in a number's clause after it: in "3,000 troops
+    """The metrics of the first verb group in a number's clause after it: in "3,000 troops
     arrived to replace units that had suffered losses", only "arrived" says what 3,000 is.
     The words of a metric that names who is counted ("troops") are no verb group."""
     spans = cues.found_spans(clause)
-    while spans and spans[0][2] not in cues.events and _is_noun_cue(clause, spans[0]):
+    while spans and spans[0][2] not in cues.events and _is_noun(clause[spans[0][0] : spans[0][1]]):
         spans = spans[1:]
     if not spans:
         return []
@@ -237,13 +243,8 @@ def _first_group(cues: MetricCues, clause: str) -> list[LabelMetric]:
     return group
 
 
-def _is_noun_cue(clause: str, span: tuple[int, int, LabelMetric]) -> bool:
-    """Whether a cue of a noun metric is used as a noun ("troops"), not as its verb ("arrived",
-    "sent")."""
-    return _is_noun_word(clause[span[0] : span[1]])
-
-
-def _is_noun_word(word: str) -> bool:
+def _is_noun(word: str) -> bool:
+    """Whether a cue word is used as a noun ("troops"), not as a verb ("arrived", "sent")."""
     word = word.lower()
     return not word.endswith(("ed", "ing")) and word not in _IRREGULAR_VERBS
 
@@ -255,11 +256,11 @@ def verb_metrics(cues: MetricCues, before: str, after: str) -> list[LabelMetric]
     """The metrics named by the verb governing a number from before it ("deployed 1,800
     soldiers") or by the words of its clause after its noun ("11 aircraft were sent"), leaving
     out the noun right after it ("58 arrests")."""
-    word = _governing_word(_CLAUSE_END.split(before)[-1])
+    word = _governing_before(before)
     # "brigades of 4,500": a noun before a number is no verb of it.
-    verb = word and not _is_noun_word(word.split()[-1])
+    verb = word and not _is_noun(word.split()[-1])
     governing = [m for m in _governing_metrics(cues, word) if verb or m in cues.events]
-    clause = _CLAUSE_END_AFTER.split(after, 1)[0]
+    clause = _clause_after(after)
     head = " ".join(_WORD.findall(clause)[:1])
     later = clause[clause.find(head) + len(head) :] if head else clause
     return list(dict.fromkeys([*governing, *_first_group(cues, later)]))

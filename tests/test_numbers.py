@@ -212,6 +212,8 @@ def test_non_integer_is_consumed_not_split() -> None:
             [("Sixty", 60, "count"), ("12", 12, "count"), ("one", 1, "count")],
         ),
         ("one in five residents", [("five", 5, "count")]),
+        # a word ending like a number ("party", "canteen") starts no list of counts
+        ("The party met, and one in Kyiv said so.", []),
     ],
 )
 def test_bare_one_is_only_reported_when_unambiguous(

@@ -262,8 +262,8 @@ _ONE_PERSON_RE = re.compile(
 # "two in Lahore and one in Quetta": a bare "one" that ends a list of counts by place is one
 # of them.
 _ELIDED_ONE_BEFORE_RE = re.compile(
-    r"\b(?:[0-9][0-9,]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
-    r"\w+ty)\b[^.;:!?]{1,80}(?:,|\band)\s+$",
+    rf"\b(?:[0-9][0-9,]*|{'|'.join(sorted({*_UNITS, *_TEENS, *_TENS} - {'zero', 'one'}))})\b"
+    r"[^.;:!?]{1,80}(?:,|\band)\s+$",
     re.IGNORECASE,
 )
 _ELIDED_ONE_AFTER_RE = re.compile(r"\s+in\b")

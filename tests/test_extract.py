@@ -412,11 +412,18 @@ def test_a_numbers_options_stop_at_its_clause_and_keep_the_verb_before_it(topic:
         allowed_metrics(cues, " people, injuring another ", "quake struck, killing more than ")[0]
         is LabelMetric.killed
     )
-    # Both verbs of "killed 300 and wounded 2,700" are offered to 300: the model reads which.
+    # In "killed 300 and wounded 2,700", "wounded" starts a verb phrase of its own, the next
+    # number's; "300 were killed and wounded" is one verb group of 300.
     assert allowed_metrics(cues, " and wounded ", "Kyiv said Russia killed ")[:2] == [
         LabelMetric.killed,
-        LabelMetric.wounded,
+        LabelMetric.other,
     ]
+    assert (
+        allowed_metrics(cues, " people and wounded ", "shelling killed ")[0] is LabelMetric.killed
+    )
+    assert LabelMetric.killed_or_wounded in allowed_metrics(
+        cues, " were killed and wounded.", "Officials said "
+    )
 
 
 @pytest.mark.parametrize(

@@ -785,3 +785,18 @@ def test_a_scale_word_on_the_next_line_does_not_crash(text: str) -> None:
 def test_sums_in_more_currencies_are_money_not_counts(text: str) -> None:
     (mention,) = find_mentions(f"The government set aside {text} for relief.")
     assert mention.kind == MentionKind.money and not mention.is_candidate
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "high"),
+    [
+        ("officials put the force at 11 to 12,000 soldiers", 11_000, 12_000),
+        ("between 5 and 12,000 people", 5, 12_000),
+        ("from 900 to 1,000 troops", 900, 1_000),
+    ],
+)
+def test_thousands_written_once_for_both_ends_of_a_range(text: str, value: int, high: int) -> None:
+    from pipeline.text.article import Article
+
+    [mention] = [m for m in Article(text).mentions if m.is_candidate]
+    assert (mention.value, mention.high) == (value, high)

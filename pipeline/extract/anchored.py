@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from itertools import takewhile
 from typing import Any, Literal
@@ -35,9 +36,10 @@ from pipeline.extract.cues import (
     verb_group,
     verb_metrics,
 )
+from pipeline.extract.past_events import cites_past_event, story_year
 from pipeline.prompts import Example, PromptError, PromptTemplate, load_prompt
 from pipeline.text.article import Article, read_article
-from pipeline.text.numbers import NumberMention
+from pipeline.text.numbers import MentionKind, NumberMention
 from pipeline.text.sentences import Sentence
 from pipeline.topic import Topic
 from schemas.claims import SCHEMA_VERSION, Claim, LabelMetric, Metric, Qualifier
@@ -79,7 +81,7 @@ _HEDGE = (
 # topic asks for.
 _SECTIONS = r"(?:article|section|clause|paragraph|chapter)"
 _NOT_A_COUNT_BEFORE = re.compile(
-    r"(?:\b(?:city|town|village|country|nation|settlement|population)\s+of|"
+    r"(?:\b(?:city|town|village|country|nation|settlement|population)\s+of|\bhome\s+to|"
     r"\bage[ds]?\s+(?:as|of|was|is|from|to|at)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
     r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
     rf"\b(?:{_SECTIONS}s?|category|categories|magnitude|"
@@ -92,7 +94,8 @@ _NOT_A_COUNT_BEFORE = re.compile(
 # A rate ("10,000 shells a day"): the guide counts only totals. And the first of two numbers
 # joined by a hyphen that is no range ("beat Torino 2-1", "hotline 8911-5061"): a score or code.
 _NOT_A_COUNT_AFTER = re.compile(
-    r"(?:\s+[A-Za-z][\w'’-]*){0,4}?\s+(?:a|per|each|every)\s+(?:day|week|month|hour|night)\b"
+    r"(?:\s+[A-Za-z][\w'’-]*){0,4}?\s+(?:(?:a|per|each|every)\s+(?:day|week|month|hour|night)|"
+    r"daily|nightly|weekly|monthly)\b"
     r"|-\d|\s+inhabitants\b",
     re.IGNORECASE,
 )
@@ -104,8 +107,11 @@ _PARTITIVE = re.compile(
 # Between two numbers of one elided list: "..., 61 in Malatya and 25", "and another".
 _CONJUNCTION = r"(?:,\s*|\s+)(?:and|while|with|but)\s+"
 _FURTHER = r"(?:another\s+|a\s+further\s+)?"
-_ELIDED_JOIN = re.compile(rf"[^.;:]{{0,60}}?(?:{_CONJUNCTION}|,\s*){_FURTHER}", re.IGNORECASE)
-_ELIDED_FAR = re.compile(rf"[^.;:]{{0,160}}?{_CONJUNCTION}{_FURTHER}", re.IGNORECASE)
+# Any character but a sentence's or clause's stop; a month's abbreviation may stand between
+# two numbers of a daily tally ("1,500 casualties on Sept. 22, and 1,470 on Sept. 28").
+_NO_STOP = r"(?:[^.;:]|(?<=\b[A-Z][a-z]{2})\.|(?<=\b[A-Z][a-z]{3})\.)"
+_ELIDED_JOIN = re.compile(rf"{_NO_STOP}{{0,60}}?(?:{_CONJUNCTION}|,\s*){_FURTHER}", re.IGNORECASE)
+_ELIDED_FAR = re.compile(rf"{_NO_STOP}{{0,160}}?{_CONJUNCTION}{_FURTHER}", re.IGNORECASE)
 _ELIDED_BY_PLACE = re.compile(r"\s+(?:more\s+)?in\s+(?:the\s+)?[A-Za-z]")
 # A part of the number before it: "17 of them", "of whom 1,100", "including nine".
 _PART_OF_PREVIOUS_AFTER = re.compile(r"\s+of\s+(?:them|whom)\b", re.IGNORECASE)
@@ -283,8 +289,13 @@ def event_named(
     out: list[LabelMetric | None] = []
     heads = list_heads(sentence, mentions)
     verbs = list_verbs(cues, sentence, mentions, heads)
-    for mention, named, shared in zip(
-        mentions, named_in_sentence(cues, sentence, mentions, heads), verbs, strict=True
+    for mention, named, shared, loss, things in zip(
+        mentions,
+        named_in_sentence(cues, sentence, mentions, heads),
+        verbs,
+        list_losses(cues, sentence, mentions, heads),
+        things_in_lists(sentence, mentions),
+        strict=True,
     ):
         before = sentence.text[: mention.start - sentence.start]
         linked = [] if named else linked_cues(cues, before)
@@ -293,7 +304,14 @@ def event_named(
             or list(shared)
             or [m for m in linked if m in cues.events]
         )
-        if counts_things(sentence, mention):
+        tallied = loss.of(things) if loss else None
+        if tallied is LabelMetric.other:
+            # A tally of losses: equipment lost is `other`, whatever its noun names
+            # ("artillery" is no supply).
+            found = [LabelMetric.other]
+        elif tallied and _tallied(cues, sentence, mention) and not found:
+            found = [tallied]
+        elif things:
             # Things "lost" or "killed" are still a count of the story: equipment lost.
             found = [LabelMetric.other if m in _PERSON_METRICS else m for m in found]
         specific = [m for m in found if m is not LabelMetric.other]
@@ -317,7 +335,7 @@ def mention_hints(
 _LINKED = re.compile(
     r"\b(?:to|at|reach|reached|reaches|reaching|pass|passed|passes|passing|past|surpass|"
     r"surpassed|surpasses|surpassing|top|topped|tops|topping|exceed|exceeded|exceeds|exceeding|"
-    r"hit|hits|hitting|approaching|nearing|by|"
+    r"hit|hits|hitting|approaching|nearing|by|cross|crosses|crossed|crossing|"
     r"above|from|is|was|are|were|be|stands|stood|numbering|near|nears|neared|approach|"
     r"approaches|approached|include|includes|included|"
     r"totalled|totaled|totals|totalling|totaling|of)"
@@ -348,13 +366,123 @@ _PERSON_METRICS = frozenset(
         LabelMetric.arrested,
     ]
 )
+# The metrics a tally of losses is written with ("losses include", "the toll, with").
+_LOSSES = frozenset(
+    [
+        LabelMetric.killed,
+        LabelMetric.wounded,
+        LabelMetric.killed_or_wounded,
+        LabelMetric.captured,
+        LabelMetric.missing,
+    ]
+)
 _THING = re.compile(
     r"(?:tanks?|vehicles?|cars?|trucks?|buses|aircraft|planes?|jets?|helicopters?|drones?|uavs?|"
     r"missiles?|rockets?|shells?|bombs?|weapons?|guns?|howitzers?|launchers?|systems?|pieces|"
     r"equipment|warships?|ships?|boats?|vessels?|buildings?|homes?|houses?|bridges?|roads?|"
-    r"containers?|shipments?)",
+    r"containers?|shipments?|"
+    # An area taken, flooded or burned: "captured 91 square miles".
+    r"miles|kilometres|kilometers|km|hectares|acres)",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a list of numbers is a tally of: a loss of people (`metric`, as "losses" or "the
+    toll" names it) or a destruction or loss of things (`other`). A destruction counts only
+    the things of the list ("destroyed 40 tanks"), a loss of things all its numbers ("tank
+    losses, with 428")."""
+
+    metric: LabelMetric
+    things_only: bool = False
+
+    def of(self, things: bool) -> LabelMetric | None:
+        """The metric of one number of the list that counts things or not."""
+        if things:
+            return LabelMetric.other
+        return None if self.things_only else self.metric
+
+
+def list_losses(
+    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention], heads: list[int]
+) -> list[Tally | None]:
+    """For each mention, the loss or destruction its list is a tally of, if any: the cue
+    nearest before the list, with no other number between, names a loss of people or a
+    destruction ("losses in 24 hours, including 1,140 troops, 59 artillery systems and 70
+    drones", "the losses include 9,047 tanks", "had lost 33 fighting vehicles")."""
+    out: list[Tally | None] = []
+    for head in heads:
+        start = _after_noun(sentence, mentions[head - 1]) if head else sentence.start
+        before = sentence.text[start - sentence.start : mentions[head].start - sentence.start]
+        found = cues.found_spans(before)
+        if not found and head:
+            # "9,047 tanks, 18,111 armoured vehicles (AFVs), and 19,565": the tally goes on.
+            out.append(out[heads[head - 1]] if _TALLY_GOES_ON.fullmatch(before) else None)
+            continue
+        if not found or not _TALLY_LINK.match(before, found[-1][1]):
+            out.append(None)
+        elif _THING_BEFORE.search(before, 0, found[-1][0]) and found[-1][2] in _LOSSES:
+            out.append(Tally(LabelMetric.other))  # "tank losses", "equipment lost"
+        elif found[-1][2] in _LOSSES:
+            out.append(Tally(found[-1][2]))
+        elif found[-1][2] is LabelMetric.other and LabelMetric.other in cues.events:
+            out.append(Tally(LabelMetric.other, things_only=True))
+        else:
+            out.append(None)
+    return out
+
+
+_THING_BEFORE = re.compile(
+    rf"\b(?:{_THING.pattern}|artillery|equipment|hardware|armou?r|materiel)\s+$", re.IGNORECASE
+)
+
+
+# Between a loss and the first number of its tally: "losses in 24 hours, including", "the
+# losses include", "losses since the invasion began to a staggering", "a toll, with".
+_TALLY_LINK = re.compile(
+    r"[^.;]*?(?:\bincluding|\binclude[sd]?|\bwith|\bto|\bat(?!\s+least)|\balongside|\bas\s+well\s+as|"
+    r"\bplus|:|—|–)(?:\s+[A-Za-z][\w-]*){0,2}\s*$"
+    # The loss is the verb of the list: "had lost 33 fighting vehicles, 34 artillery pieces".
+    rf"|(?:\s+{_HEDGE})?\s*$",
+    re.IGNORECASE,
+)
+
+
+_TALLY_GOES_ON = re.compile(
+    r"\s*(?:\([^()]{1,30}\)\s*)?(?:,\s*)?(?:(?:and|alongside|as\s+well\s+as|plus)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _after_noun(sentence: Sentence, mention: NumberMention) -> int:
+    """Where the words that say what a number counts end ("500 missing people|")."""
+    noun = subject_after(sentence, mention)
+    if noun == UNSPECIFIED:
+        return mention.end
+    return sentence.text.find(noun, mention.end - sentence.start) + len(noun) + sentence.start
+
+
+def _tallied(cues: MetricCues, sentence: Sentence, mention: NumberMention) -> bool:
+    """Whether a number of people is one of a tally's items, not the subject of a verb of its
+    own ("1,140 troops," not "12,000 troops were deployed")."""
+    return not verb_group(cues, sentence.text[mention.end - sentence.start :])
+
+
+def things_in_lists(sentence: Sentence, mentions: list[NumberMention]) -> list[bool]:
+    """`counts_things` for each mention; one whose noun is left out takes the noun of the
+    number right after it ("1,520 and 1,517 systems")."""
+    out = [counts_things(sentence, m) for m in mentions]
+    for k in range(len(mentions) - 2, -1, -1):
+        between = sentence.text[
+            mentions[k].end - sentence.start : mentions[k + 1].start - sentence.start
+        ]
+        if subject_after(sentence, mentions[k]) == UNSPECIFIED and _BARE_JOIN.fullmatch(between):
+            out[k] = out[k + 1]
+    return out
+
+
+_BARE_JOIN = re.compile(rf"\s*,?\s*(?:and|or|to)?\s*(?:{_HEDGE}\s+)?", re.IGNORECASE)
 
 
 def counts_things(sentence: Sentence, mention: NumberMention) -> bool:
@@ -363,7 +491,36 @@ def counts_things(sentence: Sentence, mention: NumberMention) -> bool:
     words = re.findall(r"[A-Za-z]+", subject_after(sentence, mention))
     # The noun ends where a relative clause or an "of" begins: "62 fishermen whose boats".
     head = list(takewhile(lambda w: w.lower() not in _NOUN_END, words))
+    # "1,517 systems destroyed", "232 square miles altogether", "57 square miles last week".
+    while len(head) > 1 and (
+        head[-1].lower().endswith(("ed", "ly")) or head[-1].lower() in _AFTER_NOUN
+    ):
+        head.pop()
     return bool(head) and _THING.fullmatch(head[-1]) is not None
+
+
+_AFTER_NOUN = frozenset(
+    [
+        "altogether",
+        "overall",
+        "alone",
+        "so",
+        "far",
+        "last",
+        "this",
+        "week",
+        "weekend",
+        "day",
+        "days",
+        "month",
+        "months",
+        "year",
+        "night",
+        "overnight",
+        "today",
+        "yesterday",
+    ]
+)
 
 
 _NOUN_END = frozenset(["whose", "who", "whom", "which", "that", "of"])
@@ -576,8 +733,13 @@ class AnchoredStrategy:
     # its own shares only the list's verbs and nouns, more links ("nears", "are", "included")
     # and hedges ("just under"), a cue phrase of verbs takes their forms ("kills and injures"),
     # only the first verb group after a number counts, a topic's `other` verb outranks the
-    # noun after it ("released 246 prisoners"), a count of things is never one of people
-    version = "12"
+    # noun after it ("released 246 prisoners"), a count of things is never one of people;
+    # 13: a tally of losses makes its things `other` and gives its people the loss ("losses
+    # include 1,140 troops, 59 artillery systems"), an area is `other`, a figure of a past
+    # event cited for comparison is not sent ("the 1939 quake, which killed 33,000"), a verb
+    # after "and" belongs to the next number, the verb after a noun outranks it ("prisoners
+    # were set free"), a daily tally shares its metric across dates
+    version = "13"
 
     def __init__(
         self,
@@ -635,26 +797,34 @@ class AnchoredStrategy:
 
     def _to_label(self, article: Article, sentence: Sentence) -> list[NumberMention]:
         """The candidate numbers of one of the article's sentences the model must read."""
-        candidates = [
-            m for m in article.mentions_in(sentence.start, sentence.end) if m.is_candidate
-        ]
-        return self._needing_a_label(sentence, candidates)
+        inside = article.mentions_in(sentence.start, sentence.end)
+        candidates = [m for m in inside if m.is_candidate]
+        years = [m for m in inside if m.kind is MentionKind.year]
+        return self._needing_a_label(
+            sentence, candidates, years, story_year(article.mentions) if years else 0
+        )
 
     def _needing_a_label(
-        self, sentence: Sentence, mentions: list[NumberMention]
+        self,
+        sentence: Sentence,
+        mentions: list[NumberMention],
+        years: Sequence[NumberMention] = (),
+        newest: int = 0,
     ) -> list[NumberMention]:
         """The mentions the model must read; the others have one reading, `none`, and cost no
         tokens: a frequency ("met three times"), a population or an age ("a city of 1.3
-        million people", "the youngest was 19"), and a small number that refers back to
-        things already named ("the two nations", "all three countries") when no word of its
-        clause names a metric."""
+        million people", "the youngest was 19"), a figure of a past event cited for
+        comparison (`cites_past_event`, against the sentence's `years` and the story's
+        `newest` year), and a small number that refers back to things already named ("the
+        two nations", "all three countries") when no word of its clause names a metric."""
         kept = []
         named = mention_options(self.cues, sentence, mentions)
         for m, options in zip(mentions, named, strict=True):
             after = sentence.text[m.end - sentence.start :]
             before = sentence.text[: m.start - sentence.start]
             if (
-                _FREQUENCY.match(after)
+                cites_past_event(sentence, m, years, newest)
+                or _FREQUENCY.match(after)
                 or _NOT_A_COUNT_BEFORE.search(before)
                 or _NOT_A_COUNT_AFTER.match(after)
                 or _SCORE_OR_CODE_BEFORE.search(before)
@@ -748,10 +918,25 @@ class AnchoredStrategy:
             )
         ]
         people = {m.value for m in _PERSON_METRICS}
-        return [
-            tuple(x for x in opts if x not in people) if counts_things(sentence, m) else opts
-            for m, opts in zip(mentions, _share_in_lists(out, cued, heads, verbs), strict=True)
-        ]
+        losses = list_losses(self.cues, sentence, mentions, heads)
+        final = []
+        for m, opts, loss, things in zip(
+            mentions,
+            _share_in_lists(out, cued, heads, verbs),
+            losses,
+            things_in_lists(sentence, mentions),
+            strict=True,
+        ):
+            tallied = loss.of(things) if loss else None
+            if tallied is LabelMetric.other:
+                opts = tuple(x for x in opts if x in _ALWAYS)
+            elif things:
+                opts = tuple(x for x in opts if x not in people)
+            elif tallied and _tallied(self.cues, sentence, m):
+                # "overall losses ... to 666,340 personnel": people of a tally of losses.
+                opts = tuple(dict.fromkeys([tallied.value, *opts]))
+            final.append(tuple(x for x in opts if x in self.vocabulary))
+        return final
 
     def render(
         self, unit: list[Sentence], mentions: list[list[NumberMention]]

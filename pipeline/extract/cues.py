@@ -190,6 +190,16 @@ def named_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric
     return list(_named(cues, after, before))
 
 
+# After "killed 24,617 people", a verb after "and" starts a verb phrase of its own ("and
+# injured at least 80,000"): it is the next number's, not this one's. "were" makes it this
+# number's ("300 were killed and wounded").
+_NEW_VERB_PHRASE = re.compile(
+    r"^(?:\s+(?!(?:were|was|are|is|have|has|had|been)\b)[\w'’-]+){0,3}\s*,?\s+(?:and|or)\s+"
+    r"(?!(?:were|was|are|is|have|has|had|been|also)\b)[\w'’-]+(?:ed|ing)\b",
+    re.IGNORECASE,
+)
+
+
 # A short aside right after a number is part of its noun phrase: "250,000 (artillery) rounds".
 _ASIDE = re.compile(r"^\s*\([^()]{1,40}\)")
 
@@ -205,7 +215,8 @@ def _named(cues: MetricCues, after: str, before: str) -> tuple[LabelMetric, ...]
         # missiles"): whatever the noun after it names, they are `other`.
         return (LabelMetric.other,)
     events = [m for m in governing if m in cues.events]
-    events += [m for m in _first_group(cues, clause) if m in cues.events]
+    if not (events and _NEW_VERB_PHRASE.match(clause)):
+        events += [m for m in _first_group(cues, clause) if m in cues.events]
     if events:
         return tuple(dict.fromkeys(events))
     # The noun says what is counted when the verb could send either: "sent 40 howitzers".
@@ -234,22 +245,29 @@ def _first_group(cues: MetricCues, clause: str) -> list[LabelMetric]:
         spans = spans[1:]
     if not spans:
         return []
-    group, end = [spans[0][2]], spans[0][1]
-    for start, stop, metric in spans[1:]:
-        if not _COORDINATION.fullmatch(clause, end, start):
+    group, end = [spans[0]], spans[0][1]
+    for span in spans[1:]:
+        if not _COORDINATION.fullmatch(clause, end, span[0]):
             break
-        group.append(metric)
-        end = stop
-    return group
+        group.append(span)
+        end = span[1]
+    # "13,000 prisoners were set free": the verb says what befell them, the noun only who
+    # they are.
+    verbs = [s for s in group if not _is_noun(clause[s[0] : s[1]])]
+    if verbs and _is_noun(clause[group[0][0] : group[0][1]]):
+        group = verbs
+    return [metric for _, _, metric in group]
 
 
 def _is_noun(word: str) -> bool:
     """Whether a cue word is used as a noun ("troops"), not as a verb ("arrived", "sent")."""
-    word = word.lower()
-    return not word.endswith(("ed", "ing")) and word not in _IRREGULAR_VERBS
+    # A phrase with a verb in it is a verb ("set free", "shot down"); "death toll" is a noun.
+    return not any(w.endswith(("ed", "ing")) or w in _IRREGULAR_VERBS for w in word.lower().split())
 
 
-_IRREGULAR_VERBS = frozenset(["sent", "send", "sends", "brought", "flown", "flew", "held"])
+_IRREGULAR_VERBS = frozenset(
+    ["sent", "send", "sends", "brought", "flown", "flew", "held", "set", "shot"]
+)
 
 
 def verb_metrics(cues: MetricCues, before: str, after: str) -> list[LabelMetric]:

@@ -622,6 +622,17 @@ def _word_quantities(text: str, covered: set[int]) -> list[_Quantity]:
     return found
 
 
+def _thousands_shared(a: _Quantity, b: _Quantity) -> bool:
+    return (
+        a.digits is not None
+        and b.digits is not None
+        and a.scale == b.scale == 1
+        and re.fullmatch(r"[1-9][0-9]{0,2}", a.digits) is not None
+        and re.fullmatch(r"[1-9][0-9]{0,2},000", b.digits) is not None
+        and b.value / 2 <= a.value * 1000 < b.value
+    )
+
+
 def _try_range(text: str, a: _Quantity, b: _Quantity) -> _Group | None:
     between = _BETWEEN_RE.search(text, max(0, a.start - 40), a.start)
     if not _RANGE_GAP_RE.fullmatch(text, a.end, b.start) and not (
@@ -643,6 +654,10 @@ def _try_range(text: str, a: _Quantity, b: _Quantity) -> _Group | None:
     # "10-12 thousand": the scale written once applies to both ends when that keeps low < high.
     if a.scale == 1 and b.scale > 1 and a.unscaled * b.scale < high:
         low = a.unscaled * b.scale
+    elif _thousands_shared(a, b):
+        # "11 to 12,000": the thousands written once, as a speaker says "eleven to twelve
+        # thousand".
+        low = a.value * 1000
     elif a.value < high:
         low = a.value
     else:

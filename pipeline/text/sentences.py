@@ -155,16 +155,35 @@ def paragraph_sentences(
 _PUNCTUATION_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[A-Z0-9\"“‘'(])")
 
 
+# Scraped copy often loses the space between two sentences ("against Ukraine.The agency
+# said"); pysbd keeps them as one. Two lower-case letters before the stop and a capitalised
+# word after it leave "U.S.", "Mr.Kim" and "St.Petersburg" whole, and a site's name is no
+# sentence end ("Caliber.Az reports").
+_GLUED_END = re.compile(
+    r"(?<=[a-z]{2}[.!?])[\"'”’)\]]*(?=[A-Z][a-z])"
+    r"(?!(?:Com|Net|Org|Info|News|Az|Ru|Ua|Kr|Kz|Ge|Am|By|Tv|Io)\b)"
+)
+
+
+def _unglued(window: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of window[start:end] once glued sentence ends are cut."""
+    spans = []
+    for match in _GLUED_END.finditer(window, start, end):
+        spans += bounded(window, start, match.end())
+        start = match.end()
+    return spans + bounded(window, start, end)
+
+
 def _segment_by_punctuation(window: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _PUNCTUATION_END.finditer(window):
-        spans += bounded(window, start, match.end())
+        spans += _unglued(window, start, match.end())
         start = match.end()
         while start < len(window) and window[start].isspace():
             start += 1
     if window[start:].strip():
-        spans += bounded(window, start, len(window))
+        spans += _unglued(window, start, len(window))
     return tuple(spans)
 
 
@@ -181,6 +200,6 @@ def _segment(window: str) -> tuple[tuple[int, int], ...]:
         if start < 0:
             continue
         end = start + len(stripped)
-        spans += bounded(window, start, end)
+        spans += _unglued(window, start, end)
         cursor = end
     return tuple(spans)

@@ -1,0 +1,212 @@
+"""Tallies of losses, past events cited for comparison, glued sentences and new cue words:
+the labelling rules of anchored v13, on invented sentences."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+from pipeline.extract.past_events import PAST_YEARS, cites_past_event, story_year
+from pipeline.text.article import Article
+from pipeline.text.numbers import MentionKind
+from pipeline.text.sentences import split_sentences
+from tests.test_extract import _options_asked
+
+
+def asked(topic: str, text: str) -> dict[str, str]:
+    found: dict[str, str] = _options_asked(topic, text)[0]
+    return found
+
+
+def labelled(topic: str, text: str, labels: dict[str, str]) -> dict[int, str]:
+    outcome: Any = _options_asked(topic, text, labels)[1]
+    return {c.claim.value: c.claim.metric.value for c in outcome.claims}
+
+
+# --- Tallies of losses ------------------------------------------------------------------
+
+
+def test_things_in_a_tally_of_losses_are_other_whatever_their_noun() -> None:
+    text = (
+        "The Ukrainian general staff said the Russian army suffered heavy losses over the day, "
+        "including 730 troops, 41 artillery systems and 66 drones."
+    )
+    options = asked("ukraine_dprk", text)
+    # "artillery" is no supply and "drones" no deployment here: both are equipment lost.
+    assert options["41"] == "other" and options["66"] == "other"
+    assert options["730"].startswith("killed_or_wounded")
+
+
+def test_a_tally_goes_on_past_an_aside_and_a_verb_before_the_list_counts() -> None:
+    options = asked(
+        "ukraine_dprk",
+        "Its losses include 5,120 tanks, 9,870 armoured vehicles (AFVs), and 8,800 artillery "
+        "systems. Kyiv said Moscow had lost 21 fighting vehicles, 17 artillery pieces and 40 "
+        "drones over the previous day.",
+    )
+    assert {options[k] for k in ["5,120", "9,870", "8,800", "21", "17", "40"]} == {"other"}
+
+
+def test_people_of_a_tally_get_the_loss_and_a_number_with_a_verb_keeps_its_own() -> None:
+    options = asked(
+        "ukraine_dprk",
+        "That brings overall Russian losses since the invasion to a staggering 402,300 personnel. "
+        "Officials said 300 soldiers had been killed, and 12,000 troops were deployed.",
+    )
+    assert options["402,300"].startswith("killed_or_wounded")
+    assert "killed" not in options["12,000"]
+
+
+def test_a_loss_of_things_makes_every_number_of_its_tally_other() -> None:
+    options = asked(
+        "ukraine_dprk",
+        "March saw the heaviest Russian tank losses of the year, with 312 in all. Artillery losses "
+        "peaked in April and May, with 840 and 815 systems destroyed.",
+    )
+    assert options["312"] == "other" and options["840"] == "other"
+
+
+def test_a_cue_of_the_number_before_is_no_tally() -> None:
+    # "missing" names the 40, not the cases after it; "arrested" is the 14's verb.
+    options = asked(
+        "protests",
+        "Rights groups count 40 missing people, 210 cases of abuse and 9 cases of torture. "
+        "Police said 14 people were arrested and 16 others were questioned.",
+    )
+    assert options["210"] == "other" and options["9"] == "other"
+    assert options["16"] == "other"
+
+
+def test_an_area_taken_is_other_never_a_capture() -> None:
+    options = asked(
+        "ukraine_dprk",
+        "Analysts said the Russian army captured 57 square miles last week and 180 square miles "
+        "altogether in May.",
+    )
+    assert options["57"] == "other" and options["180"] == "other"
+
+
+def test_a_daily_tally_shares_its_metric_across_dates() -> None:
+    options = asked(
+        "ukraine_dprk",
+        "The worst days for Russia came in June – Jun. 3, with 1,210 casualties, Jun. 9, with "
+        "1,190, and Jun. 14, with 1,175.",
+    )
+    assert options["1,190"].startswith("killed_or_wounded")
+    assert options["1,175"].startswith("killed_or_wounded")
+
+
+# --- Verbs and cue words ----------------------------------------------------------------
+
+
+def test_a_second_verb_after_and_belongs_to_the_next_number() -> None:
+    options = asked(
+        "disaster", "The cyclone, which killed 4,310 people and injured at least 9,000, moved on."
+    )
+    assert options["4,310"] == "killed/other" and options["9,000"] == "wounded/other"
+
+
+def test_the_verb_after_a_noun_says_what_befell_it() -> None:
+    options = asked("protests", "Officials said 140 demonstrators were arrested overnight.")
+    assert options["140"].startswith("arrested")
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "number", "metric"),
+    [
+        (
+            "protests",
+            "Medics said two protesters were fatally shot near the square.",
+            "two",
+            "killed",
+        ),
+        ("disaster", "Quake deaths: the toll crosses 9,400 as rescuers dig.", "9,400", "killed"),
+        (
+            "disaster",
+            "The storm led to the displacement of over 700 residents in the valley.",
+            "700",
+            "displaced",
+        ),
+        (
+            "ukraine_dprk",
+            "Kyiv reported the loss of 880 soldiers in one day.",
+            "880",
+            "killed_or_wounded",
+        ),
+    ],
+)
+def test_cue_words_of_v13(topic: str, text: str, number: str, metric: str) -> None:
+    assert asked(topic, text)[number].split("/")[0] == metric
+
+
+def test_a_rate_and_a_population_are_not_sent() -> None:
+    options = asked(
+        "disaster",
+        "The flood hit a valley that is home to 2.4 million people. Crews pumped 900 homes "
+        "daily, and 31 people died.",
+    )
+    assert "2.4 million" not in options and "900" not in options and "31" in options
+
+
+# --- Past events cited for comparison ---------------------------------------------------
+
+
+TODAY = datetime.date(2026, 6, 1)
+
+
+def _sentence_mentions(text: str) -> tuple[Any, list[Any], list[Any]]:
+    article = Article(text)
+    sentence = article.sentences[0]
+    inside = article.mentions_in(sentence.start, sentence.end)
+    counts = [m for m in inside if m.is_candidate]
+    years = [m for m in inside if m.kind is MentionKind.year]
+    return sentence, counts, years
+
+
+@pytest.mark.parametrize(
+    ("text", "past"),
+    [
+        ("The toll passed that of the 1976 quake, which killed an estimated 24,000 people.", True),
+        ("It is close to the wave off Sumatra that killed nearly 7,300 in 2004.", True),
+        ("A storm of the same strength in 1999 ended up killing 2,800.", True),
+        ("The toll reached 9,000, passing the 1999 storm.", False),
+        ("Since 2014, 9,000 people have been killed in the east.", False),
+        ("The conflict that began in 2014 has killed 9,000 people.", False),
+        ("In March 2025 the floods killed 41 people.", False),
+    ],
+)
+def test_a_figure_tied_to_an_old_year_is_a_past_event(text: str, past: bool) -> None:
+    sentence, counts, years = _sentence_mentions(text)
+    newest = story_year(years, TODAY)
+    assert [cites_past_event(sentence, m, years, newest) for m in counts] == [past]
+
+
+def test_the_story_year_is_its_newest_year_or_today() -> None:
+    _, _, years = _sentence_mentions("Between 2031 and 2033 it rained.")
+    assert story_year(years, TODAY) == 2033
+    assert story_year([], TODAY) == 2026
+    assert PAST_YEARS >= 5
+
+
+def test_a_past_event_is_not_sent_to_the_model() -> None:
+    options = asked(
+        "disaster",
+        "The death toll has passed 8,100, surpassing the 1970 quake, which killed 6,000 people.",
+    )
+    assert "8,100" in options and "6,000" not in options
+
+
+# --- Glued sentences ------------------------------------------------------------------
+
+
+def test_sentences_glued_without_a_space_are_split() -> None:
+    text = (
+        "The agency said 4,000 troops were sent to the border.The ministry said Mr.Lee and the "
+        "U.S. envoy met in St.Petersburg, Gazeta.Ru reported."
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "The agency said 4,000 troops were sent to the border.",
+        "The ministry said Mr.Lee and the U.S. envoy met in St.Petersburg, Gazeta.Ru reported.",
+    ]

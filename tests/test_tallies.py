@@ -135,6 +135,13 @@ def test_the_verb_after_a_noun_says_what_befell_it() -> None:
             "880",
             "killed_or_wounded",
         ),
+        ("protests", "Police said 4 protesters were beaten to death.", "4", "killed"),
+        (
+            "protests",
+            "Police put the number of casualties among police and strikers at “around 90”.",
+            "90",
+            "killed_or_wounded",
+        ),
     ],
 )
 def test_cue_words_of_v13(topic: str, text: str, number: str, metric: str) -> None:
@@ -210,3 +217,12 @@ def test_sentences_glued_without_a_space_are_split() -> None:
         "The agency said 4,000 troops were sent to the border.",
         "The ministry said Mr.Lee and the U.S. envoy met in St.Petersburg, Gazeta.Ru reported.",
     ]
+
+
+def test_every_part_of_a_breakdown_is_what_befell_the_whole() -> None:
+    options = asked(
+        "protests",
+        "Police said 52 officers were injured in the protest - 30 gendarmes, four members of "
+        "the riot unit and eight police officers of the traffic brigade.",
+    )
+    assert options["four"] == "wounded/other" and options["eight"] == "wounded/other"

@@ -339,7 +339,8 @@ _LINKED = re.compile(
     r"above|from|is|was|are|were|be|stands|stood|numbering|near|nears|neared|approach|"
     r"approaches|approached|include|includes|included|"
     r"totalled|totaled|totals|totalling|totaling|of)"
-    rf"(?:\s+(?:{_HEDGE}|the))*\s*$",
+    # A figure may stand in quotes: "put the number of casualties at 'around 70'".
+    rf"(?:\s+[\"“‘']?(?:{_HEDGE}|the))*\s*[\"“‘']?$",
     re.IGNORECASE,
 )
 
@@ -871,6 +872,8 @@ class AnchoredStrategy:
         previous_end = -1
         heads = list_heads(sentence, mentions)
         events = {m.value for m in self.cues.events}
+        # The whole's events, for each number that is a part of the number before it.
+        wholes: dict[int, tuple[str, ...]] = {}
         for m, named in zip(
             mentions, named_in_sentence(self.cues, sentence, mentions, heads), strict=True
         ):
@@ -897,6 +900,8 @@ class AnchoredStrategy:
                 # befell its part, whatever the part's own noun names.
                 whole_events = previous or tuple(c.value for c in leading_cues(self.cues, before))
                 lent = tuple(x for x in whole_events if x in events)
+            if _part_of_previous(sentence, m) and events & set(lent):
+                wholes[len(out)] = tuple(x for x in lent if x in events)
             near = (*lent, *own, *_ALWAYS)
             previous = tuple(x for x in near if x not in _ALWAYS) or previous
             previous_end = m.end
@@ -920,15 +925,26 @@ class AnchoredStrategy:
         people = {m.value for m in _PERSON_METRICS}
         losses = list_losses(self.cues, sentence, mentions, heads)
         final = []
-        for m, opts, loss, things in zip(
+        for m, opts, loss, things, head in zip(
             mentions,
             _share_in_lists(out, cued, heads, verbs),
             losses,
             things_in_lists(sentence, mentions),
+            heads,
             strict=True,
         ):
             tallied = loss.of(things) if loss else None
-            if tallied is LabelMetric.other:
+            whole = wholes.get(head)
+            if (
+                whole
+                and not events & set(opts) - set(whole)
+                and not verb_group(self.cues, sentence.text[m.end - sentence.start :])
+            ):
+                # A breakdown: "48 officers were injured - 38 gendarmes, two members of the
+                # brigade, seven police officers": every part is what befell the whole, not
+                # who its noun says it is.
+                opts = tuple(dict.fromkeys([*whole, *_ALWAYS]))
+            elif tallied is LabelMetric.other:
                 opts = tuple(x for x in opts if x in _ALWAYS)
             elif things:
                 opts = tuple(x for x in opts if x not in people)

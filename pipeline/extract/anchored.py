@@ -863,7 +863,7 @@ class AnchoredStrategy:
         measure it is linked to, the whole it is part of, or the number it shares words with;
         a part named only by its noun ("including 24 protesters") also gets its whole's
         events."""
-        out = []
+        out: list[tuple[str, ...]] = []
         cued: list[bool] = []
         # What each number was offered from words outside its own: a link, a whole, the number
         # before it. Its list's other numbers share that as they share its verb.
@@ -934,16 +934,16 @@ class AnchoredStrategy:
             strict=True,
         ):
             tallied = loss.of(things) if loss else None
-            whole = wholes.get(head)
+            of_whole = wholes.get(head)
             if (
-                whole
-                and not events & set(opts) - set(whole)
+                of_whole
+                and not events & set(opts) - set(of_whole)
                 and not verb_group(self.cues, sentence.text[m.end - sentence.start :])
             ):
                 # A breakdown: "48 officers were injured - 38 gendarmes, two members of the
                 # brigade, seven police officers": every part is what befell the whole, not
                 # who its noun says it is.
-                opts = tuple(dict.fromkeys([*whole, *_ALWAYS]))
+                opts = tuple(dict.fromkeys([*of_whole, *_ALWAYS]))
             elif tallied is LabelMetric.other:
                 opts = tuple(x for x in opts if x in _ALWAYS)
             elif things:

@@ -66,8 +66,18 @@ def test_offsets_outside_the_text_are_refused() -> None:
         to_gold(RealLabels.model_validate(raw), TEXT, "r01.json")
 
 
-@pytest.mark.parametrize("folder", ["real", "real-heldout"])
-@pytest.mark.parametrize("topic", ["ukraine_dprk", "disaster"])
+REAL_SETS = sorted(
+    (path.parent.name, path.name)
+    for path in (ROOT / "evals").glob("real*/*")
+    if path.is_dir() and any(path.glob("*.json"))
+)
+
+
+def test_every_real_batch_is_checked() -> None:
+    assert {"real", "real-heldout", "real5", "real6"} <= {folder for folder, _ in REAL_SETS}
+
+
+@pytest.mark.parametrize(("folder", "topic"), REAL_SETS)
 def test_committed_real_labels_hold_no_article_text(folder: str, topic: str) -> None:
     # Only offsets, hashes and addresses may be committed; no label file carries a sentence.
     files = sorted((ROOT / "evals" / folder / topic).glob("*.json"))

@@ -226,3 +226,13 @@ def test_every_part_of_a_breakdown_is_what_befell_the_whole() -> None:
         "the riot unit and eight police officers of the traffic brigade.",
     )
     assert options["four"] == "wounded/other" and options["eight"] == "wounded/other"
+
+
+def test_pulled_from_the_rubble_is_a_rescue_but_bodies_stay_dead() -> None:
+    options = asked(
+        "disaster",
+        "After the quake, rescuers said 640 people had been pulled from the debris. They also "
+        "recovered 75 bodies pulled from the rubble.",
+    )
+    assert options["640"].startswith("rescued")
+    assert options["75"].startswith("killed") and "rescued" in options["75"]

@@ -230,6 +230,9 @@ _COORDINATION = re.compile(
 )
 
 
+_AUXILIARY = re.compile(r"\b(?:were|was|are|is|had|have|has|been)\b", re.IGNORECASE)
+
+
 def verb_group(cues: MetricCues, after: str) -> list[LabelMetric]:
     """The metrics of the first verb group in a number's clause after it ("29 have since been
     released"), none for a clause with only a noun ("24 protesters")."""
@@ -254,7 +257,8 @@ def _first_group(cues: MetricCues, clause: str) -> list[LabelMetric]:
     # "13,000 prisoners were set free": the verb says what befell them, the noun only who
     # they are.
     verbs = [s for s in group if not _is_noun(clause[s[0] : s[1]])]
-    if verbs and _is_noun(clause[group[0][0] : group[0][1]]):
+    noun_first = _is_noun(clause[group[0][0] : group[0][1]])
+    if verbs and noun_first and _AUXILIARY.search(clause, group[0][1], verbs[0][0]):
         group = verbs
     return [metric for _, _, metric in group]
 

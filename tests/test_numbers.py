@@ -800,3 +800,12 @@ def test_thousands_written_once_for_both_ends_of_a_range(text: str, value: int, 
 
     [mention] = [m for m in Article(text).mentions if m.is_candidate]
     assert (mention.value, mention.high) == (value, high)
+
+
+def test_a_loose_span_of_time_is_one_duration_but_counts_stay_apart() -> None:
+    from pipeline.text.article import Article
+
+    [span] = Article("the raid lasted five or six minutes").mentions
+    assert (span.kind, span.value, span.high) == (MentionKind.duration, 5, 6)
+    counts = [m.value for m in Article("two or three people died").mentions if m.is_candidate]
+    assert counts == [2, 3]

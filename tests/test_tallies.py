@@ -236,3 +236,49 @@ def test_pulled_from_the_rubble_is_a_rescue_but_bodies_stay_dead() -> None:
     )
     assert options["640"].startswith("rescued")
     assert options["75"].startswith("killed") and "rescued" in options["75"]
+
+
+def test_a_tally_after_another_still_counts_things_as_other() -> None:
+    options = asked(
+        "ukraine_dprk",
+        "Ukraine's forces destroyed another four tanks, 19 artillery systems and 61 drones.",
+    )
+    assert {options[k] for k in ["four", "19", "61"]} == {"other"}
+
+
+def test_and_the_number_of_starts_another_clause() -> None:
+    options = asked(
+        "disaster",
+        "The death toll in the north has risen to 2,480 and the number of injured is at 5,100.",
+    )
+    assert options["2,480"].startswith("killed") and "wounded" not in options["2,480"]
+
+
+def test_a_cue_after_the_is_a_noun_not_the_numbers_verb() -> None:
+    options = asked(
+        "disaster",
+        "The floods brought the total to 6,400 soldiers involved in the search for the missing.",
+    )
+    assert "missing" not in options["6,400"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In the flooded town, one resident said the water came at night.",
+        "Two rallies were held in the capital as the floods receded.",
+        "Calls to the emergency number 112 jammed after the floods.",
+        "The aftershock lasted five or six minutes, the floods agency said.",
+    ],
+)
+def test_speakers_gatherings_phone_numbers_and_loose_durations_are_not_sent(text: str) -> None:
+    assert asked("disaster", text + " Officials said 12 people died.") == {"12": "killed/other"}
+
+
+def test_each_place_then_its_number_shares_the_first_numbers_metric() -> None:
+    options = asked(
+        "protests",
+        "After the protest, City Hospital is treating 140, Mercy Centre 38, St Anne 12.",
+    )
+    assert options["140"].startswith("wounded")
+    assert options["38"].startswith("wounded") and options["12"].startswith("wounded")

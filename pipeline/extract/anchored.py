@@ -85,7 +85,7 @@ _NOT_A_COUNT_BEFORE = re.compile(
     r"\bage[ds]?\s+(?:as|of|was|is|from|to|at)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
     r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
     rf"\b(?:{_SECTIONS}s?|category|categories|magnitude|"
-    r"intensity|level|upper|lower|no\.|resolution|amendment)|"
+    r"intensity|level|upper|lower|no\.|number|resolution|amendment)|"
     # "Articles 12 and 15": the later designations of a list.
     rf"\b{_SECTIONS}s\s+[\d,\s]+(?:and|or))"
     rf"(?:\s+{_HEDGE})?\s*$",
@@ -93,9 +93,19 @@ _NOT_A_COUNT_BEFORE = re.compile(
 )
 # A rate ("10,000 shells a day"): the guide counts only totals. And the first of two numbers
 # joined by a hyphen that is no range ("beat Torino 2-1", "hotline 8911-5061"): a score or code.
+_NOT_A_PREPOSITION = (
+    r"(?!(?:during|in|at|of|on|after|before|amid|against|for|from|over|across|near|since|"
+    r"with|by|to)\b)"
+)
 _NOT_A_COUNT_AFTER = re.compile(
     r"(?:\s+[A-Za-z][\w'’-]*){0,4}?\s+(?:(?:a|per|each|every)\s+(?:day|week|month|hour|night)|"
     r"daily|nightly|weekly|monthly)\b"
+    # Who speaks is no count ("one resident said", "two officials told"), nor is how many
+    # gatherings there were ("two rallies were held").
+    rf"|(?:\s+{_NOT_A_PREPOSITION}[A-Za-z][\w'’-]*){{1,2}}?\s+"
+    r"(?:said|says|told|added|recalled|explained)\b(?!\s+to\b)"
+    rf"|(?:\s+{_NOT_A_PREPOSITION}[A-Za-z][\w'’-]*)?\s+(?:rallies|demonstrations|marches|"
+    r"meetings|gatherings|sit-ins)\b"
     r"|-\d|\s+inhabitants\b",
     re.IGNORECASE,
 )
@@ -112,6 +122,9 @@ _FURTHER = r"(?:another\s+|a\s+further\s+)?"
 _NO_STOP = r"(?:[^.;:]|(?<=\b[A-Z][a-z]{2})\.|(?<=\b[A-Z][a-z]{3})\.)"
 _ELIDED_JOIN = re.compile(rf"{_NO_STOP}{{0,60}}?(?:{_CONJUNCTION}|,\s*){_FURTHER}", re.IGNORECASE)
 _ELIDED_FAR = re.compile(rf"{_NO_STOP}{{0,160}}?{_CONJUNCTION}{_FURTHER}", re.IGNORECASE)
+_ELIDED_PLACE_FIRST = re.compile(
+    r"[^,.;:]{0,40}?,\s*(?:[A-Z][\w'’.-]*\s+)(?:(?:[A-Z][\w'’.-]*|of|the)\s+){0,5}"
+)
 _ELIDED_BY_PLACE = re.compile(r"\s+(?:more\s+)?in\s+(?:the\s+)?[A-Za-z]")
 # A part of the number before it: "17 of them", "of whom 1,100", "including nine".
 _PART_OF_PREVIOUS_AFTER = re.compile(r"\s+of\s+(?:them|whom)\b", re.IGNORECASE)
@@ -445,7 +458,7 @@ _TALLY_LINK = re.compile(
     r"[^.;]*?(?:\bincluding|\binclude[sd]?|\bwith|\bto|\bat(?!\s+least)|\balongside|\bas\s+well\s+as|"
     r"\bplus|:|—|–)(?:\s+[A-Za-z][\w-]*){0,2}\s*$"
     # The loss is the verb of the list: "had lost 33 fighting vehicles, 34 artillery pieces".
-    rf"|(?:\s+{_HEDGE})?\s*$",
+    rf"|(?:\s+(?:{_HEDGE}|another|a\s+further))?\s*$",
     re.IGNORECASE,
 )
 
@@ -619,7 +632,9 @@ def _shares_previous(sentence: Sentence, mention: NumberMention, previous_end: i
     # "Six died in Forlì-Cesena, including a couple swept off a bridge, and three in Ravenna":
     # a number followed by its place may stand further from the one it shares words with.
     by_place = _ELIDED_BY_PLACE.match(sentence.text, end) and _ELIDED_FAR.fullmatch(join)
-    return bool(_ELIDED_JOIN.fullmatch(join) or by_place)
+    # "Civic Hospital is treating 100, St Mary's 59, Central 102": each place, then its number.
+    place_first = _ELIDED_PLACE_FIRST.fullmatch(join)
+    return bool(_ELIDED_JOIN.fullmatch(join) or by_place or place_first)
 
 
 def _part_of_previous(sentence: Sentence, mention: NumberMention) -> bool:

@@ -143,7 +143,7 @@ _CLAUSE_END = re.compile(r"[,;:(\[]")
 # "as" is a hedge ("as many as 300").
 _CLAUSE_END_AFTER = re.compile(
     r"[,;:(\[]|\s(?:as|while|after|before|when|because|but|although|though|whereas|amid|"
-    r"and\s+that)\s",
+    r"and\s+that|and\s+the\s+(?:number|toll|count|total|figure)s?)\s",
     re.IGNORECASE,
 )
 
@@ -243,7 +243,8 @@ def _first_group(cues: MetricCues, clause: str) -> list[LabelMetric]:
     """The metrics of the first verb group in a number's clause after it: in "3,000 troops
     arrived to replace units that had suffered losses", only "arrived" says what 3,000 is.
     The words of a metric that names who is counted ("troops") are no verb group."""
-    spans = cues.found_spans(clause)
+    # "searching for the missing", "treating the injured": a cue after "the" is a noun.
+    spans = [s for s in cues.found_spans(clause) if not _THE_BEFORE.search(clause, 0, s[0])]
     while spans and spans[0][2] not in cues.events and _is_noun(clause[spans[0][0] : spans[0][1]]):
         spans = spans[1:]
     if not spans:
@@ -261,6 +262,9 @@ def _first_group(cues: MetricCues, clause: str) -> list[LabelMetric]:
     if verbs and noun_first and _AUXILIARY.search(clause, group[0][1], verbs[0][0]):
         group = verbs
     return [metric for _, _, metric in group]
+
+
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 
 
 def _is_noun(word: str) -> bool:

@@ -210,6 +210,7 @@ _RANGE_GAP_RE = re.compile(
     rf"\s*[-–]\s*(?:{_CURRENCY})?\s?|\s+(?:to|through)\s+(?:{_CURRENCY})?\s?"
 )
 _AND_GAP_RE = re.compile(rf"\s+and\s+(?:{_CURRENCY})?\s?")
+_OR_GAP_RE = re.compile(r"\s+or\s+")
 _BETWEEN_RE = re.compile(rf"(?<![A-Za-z])between\s+(?:(?:{_CURRENCY})\s?)?$", re.IGNORECASE)
 _DASH_GAP_RE = re.compile(r"\s*[-–]\s*")
 
@@ -635,8 +636,14 @@ def _thousands_shared(a: _Quantity, b: _Quantity) -> bool:
 
 def _try_range(text: str, a: _Quantity, b: _Quantity) -> _Group | None:
     between = _BETWEEN_RE.search(text, max(0, a.start - 40), a.start)
-    if not _RANGE_GAP_RE.fullmatch(text, a.end, b.start) and not (
-        between and _AND_GAP_RE.fullmatch(text, a.end, b.start)
+    # "five or six minutes": a span of time given loosely, one duration.
+    loose_duration = _OR_GAP_RE.fullmatch(text, a.end, b.start) and _DURATION_AFTER_RE.match(
+        text, b.end
+    )
+    if (
+        not _RANGE_GAP_RE.fullmatch(text, a.end, b.start)
+        and not (between and _AND_GAP_RE.fullmatch(text, a.end, b.start))
+        and not loose_duration
     ):
         return None
     between_start = between.start() if between else None

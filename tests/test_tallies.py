@@ -282,3 +282,45 @@ def test_each_place_then_its_number_shares_the_first_numbers_metric() -> None:
     )
     assert options["140"].startswith("wounded")
     assert options["38"].startswith("wounded") and options["12"].startswith("wounded")
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "options"),
+    [
+        ("Kyiv said 23 North Korean soldiers have fled their positions.", "23", "other"),
+        ("Russia and Ukraine swap 190 prisoners each in a brokered deal", "190", "other"),
+        (
+            "Moscow had sent at least 40 more howitzers to Russia by rail.",
+            "40",
+            "munitions_supplied/other",
+        ),
+        ("Kyiv said it was holding seven North Korean servicemen.", "seven", "captured/other"),
+        ("Kyiv said its forces had recaptured 9 settlements near Kursk.", "9", "other"),
+    ],
+)
+def test_home_topic_words_of_v13(text: str, number: str, options: str) -> None:
+    assert asked("ukraine_dprk", text)[number] == options
+
+
+def test_listed_as_missing_names_the_missing() -> None:
+    options = asked(
+        "ukraine_dprk",
+        "More than 8,000 Ukrainians, soldiers and civilians, are listed as missing, Kyiv said.",
+    )
+    assert options["8,000"].startswith("missing")
+
+
+def test_elided_things_share_the_noun_of_the_number_before() -> None:
+    options = asked(
+        "ukraine_dprk",
+        "Ukrainian air defences shot down 96 of the drones, while another 17 were lost.",
+    )
+    assert options["96"] == "other" and options["17"] == "other"
+
+
+def test_villages_taken_are_territory_not_a_count_of_places() -> None:
+    text = "Russia said its troops had captured 4 villages in the east, near Kursk."
+    assert asked("ukraine_dprk", text)["4"] == "other"
+    assert labelled("ukraine_dprk", text, {"4": "other"}) == {4: "other"}
+    text = "Fighting raged around 4 villages in the east, near Kursk, Russia said."
+    assert labelled("ukraine_dprk", text, {"4": "other"}) == {}

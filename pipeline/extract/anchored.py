@@ -68,6 +68,13 @@ _PLACES = re.compile(
     r"prefectures?|neighbou?rhoods?)\b",
     re.IGNORECASE,
 )
+# Places taken or retaken are territory, a count of the war ("recaptured 12 villages").
+_TAKEN_BEFORE = re.compile(
+    r"\b(?:re)?(?:captured|capturing|captures|seized|seizing|took|taken|taking|liberated|"
+    r"occupied|retook)\s+(?:(?:about|around|some|nearly|almost|over|more\s+than|at\s+least|"
+    r"another)\s+)?$",
+    re.IGNORECASE,
+)
 # The hedges that may stand between a number and the words that say what it is ("of whom
 # about 1,100", "rose to more than 212"): one list for every pattern below.
 _HEDGE = (
@@ -327,6 +334,7 @@ def event_named(
         elif things:
             # Things "lost" or "killed" are still a count of the story: equipment lost.
             found = [LabelMetric.other if m in _PERSON_METRICS else m for m in found]
+            found = by_its_noun(cues, sentence, mention, found)
         specific = [m for m in found if m is not LabelMetric.other]
         chosen = specific or found
         out.append(chosen[0] if chosen else None)
@@ -394,7 +402,7 @@ _THING = re.compile(
     r"(?:tanks?|vehicles?|cars?|trucks?|buses|aircraft|planes?|jets?|helicopters?|drones?|uavs?|"
     r"missiles?|rockets?|shells?|bombs?|weapons?|guns?|howitzers?|launchers?|systems?|pieces|"
     r"equipment|warships?|ships?|boats?|vessels?|buildings?|homes?|houses?|bridges?|roads?|"
-    r"containers?|shipments?|"
+    r"containers?|shipments?|settlements?|villages?|towns?|hamlets?|"
     # An area taken, flooded or burned: "captured 91 square miles".
     r"miles|kilometres|kilometers|km|hectares|acres)",
     re.IGNORECASE,
@@ -483,16 +491,38 @@ def _tallied(cues: MetricCues, sentence: Sentence, mention: NumberMention) -> bo
     return not verb_group(cues, sentence.text[mention.end - sentence.start :])
 
 
+def by_its_noun(
+    cues: MetricCues, sentence: Sentence, mention: NumberMention, metrics: list[LabelMetric]
+) -> list[LabelMetric]:
+    """A count of things keeps, of the metrics that name who or what is counted, those its
+    own noun names: "sent 60 howitzers" is a supply, not the deployment "sent" also names."""
+    by_noun = {m for _, m in cues.found(subject_after(sentence, mention))}
+    nounish = {m for m in cues.patterns if m not in cues.events}
+    if not by_noun & nounish:
+        return metrics
+    return [m for m in metrics if m not in nounish or m in by_noun]
+
+
 def things_in_lists(sentence: Sentence, mentions: list[NumberMention]) -> list[bool]:
     """`counts_things` for each mention; one whose noun is left out takes the noun of the
-    number right after it ("1,520 and 1,517 systems")."""
+    number right after it ("1,520 and 1,517 systems"), else of the one before it that it
+    shares words with ("shot down 142 of the drones, while another 38 were lost")."""
     out = [counts_things(sentence, m) for m in mentions]
+    elided = [subject_after(sentence, m) == UNSPECIFIED for m in mentions]
+    took_next = [False] * len(mentions)
     for k in range(len(mentions) - 2, -1, -1):
         between = sentence.text[
             mentions[k].end - sentence.start : mentions[k + 1].start - sentence.start
         ]
-        if subject_after(sentence, mentions[k]) == UNSPECIFIED and _BARE_JOIN.fullmatch(between):
-            out[k] = out[k + 1]
+        if elided[k] and _BARE_JOIN.fullmatch(between):
+            out[k], took_next[k] = out[k + 1], True
+    for k in range(1, len(mentions)):
+        if (
+            elided[k]
+            and not took_next[k]
+            and _shares_previous(sentence, mentions[k], mentions[k - 1].end)
+        ):
+            out[k] = out[k - 1]
     return out
 
 
@@ -962,12 +992,17 @@ class AnchoredStrategy:
             elif tallied is LabelMetric.other:
                 opts = tuple(x for x in opts if x in _ALWAYS)
             elif things:
-                opts = tuple(x for x in opts if x not in people)
+                kept = {x.value for x in by_its_noun(self.cues, sentence, m, self._metrics(opts))}
+                opts = tuple(x for x in opts if x not in people and (x in kept or x in _ALWAYS))
             elif tallied and _tallied(self.cues, sentence, m):
                 # "overall losses ... to 666,340 personnel": people of a tally of losses.
                 opts = tuple(dict.fromkeys([tallied.value, *opts]))
             final.append(tuple(x for x in opts if x in self.vocabulary))
         return final
+
+    @staticmethod
+    def _metrics(options: tuple[str, ...]) -> list[LabelMetric]:
+        return [LabelMetric(x) for x in options if x not in _ALWAYS]
 
     def render(
         self, unit: list[Sentence], mentions: list[list[NumberMention]]
@@ -1058,8 +1093,9 @@ class AnchoredStrategy:
         named_subject: dict[int, str] = {}
         same = {id(s): [t for t in unit if t.paragraph == s.paragraph] for s in unit}
         for metric, (sentence, mention) in zip(labels, flat, strict=False):
-            if metric is LabelMetric.none or _PLACES.match(
-                sentence.text, mention.end - sentence.start
+            if metric is LabelMetric.none or (
+                _PLACES.match(sentence.text, mention.end - sentence.start)
+                and not _TAKEN_BEFORE.search(sentence.text, 0, mention.start - sentence.start)
             ):
                 continue
             # Who says it is read off the text, never generated: a name costs the model ~10

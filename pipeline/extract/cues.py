@@ -142,7 +142,8 @@ _CLAUSE_END = re.compile(r"[,;:(\[]")
 # workers searched": the rescuers are not what 2,900 counts), as does "and that". Before it,
 # "as" is a hedge ("as many as 300").
 _CLAUSE_END_AFTER = re.compile(
-    r"[,;:(\[]|\s(?:as|while|after|before|when|because|but|although|though|whereas|amid|"
+    r"[,;:(\[]|(?<!listed)(?<!reported)(?<!confirmed)(?<!registered)(?<!counted)\s(?:as|"
+    r"while|after|before|when|because|but|although|though|whereas|amid|"
     r"and\s+that|and\s+the\s+(?:number|toll|count|total|figure)s?)\s",
     re.IGNORECASE,
 )
@@ -172,7 +173,7 @@ def _governing_metrics(cues: MetricCues, word: str) -> list[LabelMetric]:
         found = cues.spanning(" ".join(words[-n:]))
         if found:
             return found
-    for form in (last, last + "ed", last + "d"):
+    for form in (last, last + "ed", last + "d", last + last[-1:] + "ed"):
         found = [m for _, m in cues.found(form)]
         if found:
             return found

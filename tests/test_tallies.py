@@ -324,3 +324,28 @@ def test_villages_taken_are_territory_not_a_count_of_places() -> None:
     assert labelled("ukraine_dprk", text, {"4": "other"}) == {4: "other"}
     text = "Fighting raged around 4 villages in the east, near Kursk, Russia said."
     assert labelled("ukraine_dprk", text, {"4": "other"}) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "options"),
+    [
+        ("June saw the worst Russian tank losses, totaling 377.", "377", "other"),
+        (
+            '"In return, 88 Ukrainian prisoners of war were handed over," Moscow said.',
+            "88",
+            "other",
+        ),
+        ("Kyiv said 12 Russian soldiers blew themselves up with grenades.", "12", "killed/other"),
+    ],
+)
+def test_tallies_handovers_and_suicides(text: str, number: str, options: str) -> None:
+    assert asked("ukraine_dprk", text)[number] == options
+
+
+def test_a_part_is_never_none_when_its_whole_names_an_event() -> None:
+    text = "Kyiv said more than 150 homes, including 40 apartment blocks, have been damaged."
+    assert labelled("ukraine_dprk", text, {}) == {150: "other", 40: "other"}
+
+
+def test_a_yearly_rate_is_not_sent() -> None:
+    assert "900,000" not in asked("ukraine_dprk", "Kyiv says 900,000 shells go to Russia annually.")

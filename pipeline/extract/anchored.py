@@ -105,8 +105,8 @@ _NOT_A_PREPOSITION = (
     r"with|by|to)\b)"
 )
 _NOT_A_COUNT_AFTER = re.compile(
-    r"(?:\s+[A-Za-z][\w'’-]*){0,4}?\s+(?:(?:a|per|each|every)\s+(?:day|week|month|hour|night)|"
-    r"daily|nightly|weekly|monthly)\b"
+    r"(?:\s+[A-Za-z][\w'’-]*){0,4}?\s+(?:(?:a|per|each|every)\s+(?:day|week|month|hour|night|year)|"
+    r"daily|nightly|weekly|monthly|annually|yearly)\b"
     # Who speaks is no count ("one resident said", "two officials told"), nor is how many
     # gatherings there were ("two rallies were held").
     rf"|(?:\s+{_NOT_A_PREPOSITION}[A-Za-z][\w'’-]*){{1,2}}?\s+"
@@ -335,6 +335,9 @@ def event_named(
             # Things "lost" or "killed" are still a count of the story: equipment lost.
             found = [LabelMetric.other if m in _PERSON_METRICS else m for m in found]
             found = by_its_noun(cues, sentence, mention, found)
+        if not found and out and out[-1] is not None and _part_of_previous(sentence, mention):
+            # "17 were injured, including two children": a part is what its whole is.
+            found = [out[-1]]
         specific = [m for m in found if m is not LabelMetric.other]
         chosen = specific or found
         out.append(chosen[0] if chosen else None)
@@ -464,6 +467,7 @@ _THING_BEFORE = re.compile(
 # losses include", "losses since the invasion began to a staggering", "a toll, with".
 _TALLY_LINK = re.compile(
     r"[^.;]*?(?:\bincluding|\binclude[sd]?|\bwith|\bto|\bat(?!\s+least)|\balongside|\bas\s+well\s+as|"
+    r"\btotall?ing|\btotall?ed|\btotals|"
     r"\bplus|:|—|–)(?:\s+[A-Za-z][\w-]*){0,2}\s*$"
     # The loss is the verb of the list: "had lost 33 fighting vehicles, 34 artillery pieces".
     rf"|(?:\s+(?:{_HEDGE}|another|a\s+further))?\s*$",

@@ -349,3 +349,21 @@ def test_a_part_is_never_none_when_its_whole_names_an_event() -> None:
 
 def test_a_yearly_rate_is_not_sent() -> None:
     assert "900,000" not in asked("ukraine_dprk", "Kyiv says 900,000 shells go to Russia annually.")
+
+
+def test_thresholds_and_parts_of_places_are_not_claims() -> None:
+    text = (
+        "Officials said 41 aftershocks followed the quake, of which 6 were above 5. "
+        "Rain is forecast in 12 of the country's 30 provinces after the quake."
+    )
+    assert "5" not in asked("disaster", text)
+    # The part of the aftershocks is a claim; the provinces are where, not how many.
+    labels = {"41": "other", "12": "other", "30": "other"}
+    assert labelled("disaster", text, labels) == {41: "other", 6: "other"}
+
+
+def test_people_already_on_site_are_deployed() -> None:
+    options = asked(
+        "disaster", "After the floods, 900 more troops joined the 2,100 already on site."
+    )
+    assert options["2,100"].startswith("deployed")

@@ -63,6 +63,8 @@ _FREQUENCY = re.compile(r"\s+times\b", re.IGNORECASE)
 # answers `other`. The number is still sent (the few-shot example shows the model a `none` of
 # this kind), and its answer is overruled.
 _PLACES = re.compile(
+    # "in 38 of the country's 77 districts": a part of the places counted.
+    r"(?:\s+of\s+(?:the\s+)?(?:[A-Za-z][\w'’-]*\s+)?[\d,]+)?"
     r"\s+(?:[A-Za-z][\w'’-]*\s+)?(?:towns?|city|cities|villages?|districts?|provinces?|regions?|"
     r"countries|country|counties|county|municipalities|municipality|states|oblasts?|"
     r"prefectures?|neighbou?rhoods?)\b",
@@ -93,6 +95,8 @@ _NOT_A_COUNT_BEFORE = re.compile(
     r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
     rf"\b(?:{_SECTIONS}s?|category|categories|magnitude|"
     r"intensity|level|upper|lower|no\.|number|resolution|amendment)|"
+    # A threshold: "of which 3 were above 6".
+    r"\b(?:were|was)\s+(?:above|below)|"
     # "Articles 12 and 15": the later designations of a list.
     rf"\b{_SECTIONS}s\s+[\d,\s]+(?:and|or))"
     rf"(?:\s+{_HEDGE})?\s*$",

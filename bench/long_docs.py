@@ -79,7 +79,7 @@ def measure(text: str, strategy_name: str) -> tuple[float, int, int]:
     claims = ground(
         [*outcome.claims, *outcome.salvaged],
         doc.text,
-        topic.mentions_topic,
+        topic.on_topic,
         provenance,
         topic.source_normalizer(),
         cues=topic_cues(topic),  # as `pipeline.run` calls it

@@ -23,7 +23,7 @@ def topic_cues(topic: Topic) -> MetricCues:
 def claim_checker(topic: Topic) -> ClaimChecker:
     """Every check of `validate_claim`, for a strategy to re-ask with: the failures phrased for
     the model, or None when the claim passes. The same checks `ground` stores."""
-    on_topic, cues = topic.mentions_topic, topic_cues(topic)
+    on_topic, cues = topic.on_topic, topic_cues(topic)
 
     def check(claim: Claim, text: str) -> str | None:
         checks, _ = validate_claim(claim, text, on_topic, cues=cues)

@@ -146,7 +146,7 @@ def extract_document(
     claims = ground(
         [*outcome.claims, *outcome.salvaged],
         article.text,
-        topic.mentions_topic,
+        topic.on_topic,
         provenance,
         normalize_source,
         cues=topic_cues(topic),

@@ -8,6 +8,7 @@ it was read from, so an edit that forgets to bump `version` still makes stored r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -52,6 +53,12 @@ class Topic:
         """The on-topic test: does `text` (a paragraph) name one of the topic's terms?"""
         low = text.lower()
         return any(term in low for term in self.terms)
+
+    @property
+    def on_topic(self) -> OnTopic:
+        """The on-topic test that also lets a story's last paragraphs, which name only its
+        events ("2,600 people have been evacuated"), count as about the topic."""
+        return _on_topic(self)
 
     def source_normalizer(self) -> NormalizeSource:
         """Canonical source names through the topic's alias table; without one, names are only
@@ -167,3 +174,37 @@ def _load_topic(path: Path, digest: str) -> Topic:
         )
     except KeyError as exc:
         raise PromptError(f"{path}: missing key {exc}") from exc
+
+
+@dataclass(frozen=True, eq=False)
+class OnTopic:
+    """`Topic.mentions_topic`, and whether a paragraph names one of the topic's events: a cue
+    of a metric that says what happened (not `other`, not a who-metric like `deployed`)."""
+
+    topic: Topic
+    events: re.Pattern[str]
+
+    def __call__(self, text: str) -> bool:
+        return self.topic.mentions_topic(text)
+
+    def names_event(self, text: str) -> bool:
+        return self.events.search(text) is not None
+
+
+@cache
+def _on_topic(topic: Topic) -> OnTopic:
+    from pipeline.extract.cues import inflections  # the cues module reads topics
+
+    words = sorted(
+        {
+            form
+            for metric, cues in topic.metric_cues.items()
+            if metric not in topic.noun_metrics and metric != "other"
+            for cue in cues
+            for form in inflections(cue)
+        },
+        key=len,
+        reverse=True,
+    )
+    alternatives = "|".join(re.escape(w) for w in words) or r"(?!)"
+    return OnTopic(topic, re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE))

@@ -835,7 +835,7 @@ class AnchoredStrategy:
             held = article.mention_indices(paragraph.start, paragraph.end)
             if not any(article.mentions[i].is_candidate for i in held):
                 continue
-            if article.topical_reason(paragraph.start, self.topic.mentions_topic) is None:
+            if article.topical_reason(paragraph.start, self.topic.on_topic) is None:
                 log.debug("skipping off-topic paragraph %r", paragraph.text[:80])
                 continue
             for sentence in article.paragraph_sentences(paragraph.index):

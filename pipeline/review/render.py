@@ -85,7 +85,7 @@ def topic_test(topic: str) -> TopicTest | None:
 @cache
 def _topic_test(name: str) -> TopicTest | None:
     try:
-        return load_topic(name).mentions_topic
+        return load_topic(name).on_topic
     except (PromptError, OSError):
         return None
 

@@ -16,12 +16,86 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Protocol
 
 from pipeline.text.numbers import NumberMention, find_mentions
 from pipeline.text.sentences import Segmented, Sentence, paragraph_sentences
 
-# Is this paragraph's text about the topic? (`Topic.mentions_topic`)
+# Is this paragraph's text about the topic? (`Topic.mentions_topic`; `Topic.on_topic` also
+# says whether a paragraph names one of the topic's events, see `StoryTest`.)
 TopicTest = Callable[[str], bool]
+
+
+class StoryTest(Protocol):
+    """A topic test that also knows the topic's event words ("died", "evacuated")."""
+
+    def __call__(self, text: str) -> bool: ...
+
+    def names_event(self, text: str) -> bool: ...
+
+
+# A paragraph that opens a story of its own: a dateline ("MANILA —", "KYIV, Reuters -") or a
+# label ("OPTIMISTIC:"). An unrelated story glued onto a scraped page starts like this.
+_NEW_STORY = re.compile(
+    r"^[\s\"“]*(?:[A-Z][A-Z.'’ -]{2,40}(?:,[^—–\n]{0,40})?\s[—–-]+\s|[A-Z][A-Z ]{2,30}:\s|"
+    r"[Ii]n\s+other\s+news\b)"
+)
+# A name: a capitalised word that is not a sentence's usual first word.
+_NAME = re.compile(r"\b[A-Z][\w'’-]{2,}")
+_NOT_NAMES = frozenset(
+    [
+        "The",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "There",
+        "Then",
+        "They",
+        "Their",
+        "Its",
+        "His",
+        "Her",
+        "She",
+        "And",
+        "But",
+        "For",
+        "With",
+        "From",
+        "After",
+        "Before",
+        "During",
+        "Since",
+        "When",
+        "While",
+        "Where",
+        "Who",
+        "What",
+        "Some",
+        "Many",
+        "Most",
+        "More",
+        "Other",
+        "Another",
+        "About",
+        "Around",
+        "Also",
+        "Meanwhile",
+        "Officials",
+        "Police",
+        "Authorities",
+    ]
+)
+
+
+def _names(text: str) -> set[str]:
+    return {w for w in _NAME.findall(text) if w not in _NOT_NAMES}
+
+
+# A headline: a short line that ends without a sentence's stop.
+_HEADLINE = re.compile(r"\s*[^\n]{1,100}?[^.!?\"”’'\s]\s*")
+# How many paragraphs naming only the topic's events may follow the last one naming the topic.
+EVENT_TAIL = 3
 
 # A paragraph opening like this continues the story before it ("The shipments also included
 # 220 missiles, the JCS said.") and may name nothing of the topic itself. A glued-on story
@@ -206,7 +280,31 @@ class Article:
             return "paragraph continues one about the topic"
         if self._between_topical(paragraph.index, on_topic):
             return "paragraph sits between ones about the topic"
+        if self._story_goes_on(paragraph.index, on_topic):
+            return "paragraph names the topic's events and follows one about the topic"
         return None
+
+    def _story_goes_on(self, index: int, on_topic: TopicTest) -> bool:
+        """Whether paragraph `index` and up to `EVENT_TAIL` paragraphs before it name the
+        topic's events ("In Poland, one person has died and 2,600 were evacuated"), each names
+        someone or somewhere the story named before, none opens a story of its own, and the
+        paragraph before them is about the topic: the end of a story often names neither the
+        topic's places nor the disaster again. A story glued on names its own."""
+        names_event = getattr(on_topic, "names_event", None)
+        if names_event is None:
+            return False
+        tail: list[str] = []
+        for k in range(index, max(-1, index - EVENT_TAIL - 1), -1):
+            text = self.paragraphs[k].text
+            about = self._is_topical(k, on_topic) or self._continues_topical(k, on_topic)
+            if k < index and about:
+                story = _names(self.text[: self.paragraphs[k].end])
+                return all(_names(t) & story for t in tail)
+            if _NEW_STORY.match(text) or _HEADLINE.fullmatch(text) or not names_event(text):
+                return False
+            tail.append(text)
+        return False
+        return False
 
     def _between_topical(self, index: int, on_topic: TopicTest) -> bool:
         """Whether a paragraph lies inside the story: a paragraph about the topic comes within

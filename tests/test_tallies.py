@@ -367,3 +367,9 @@ def test_people_already_on_site_are_deployed() -> None:
         "disaster", "After the floods, 900 more troops joined the 2,100 already on site."
     )
     assert options["2,100"].startswith("deployed")
+
+
+def test_under_an_age_is_no_count_but_a_toll_under_a_figure_is() -> None:
+    options = asked("protests", "The group said 7 of the dead were under 16, and 40 were arrested.")
+    assert "16" not in options and options["7"].startswith("killed")
+    assert "120" in asked("disaster", "Officials said the number of dead was under 120.")

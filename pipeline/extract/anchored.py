@@ -96,7 +96,7 @@ _NOT_A_COUNT_BEFORE = re.compile(
     rf"\b(?:{_SECTIONS}s?|category|categories|magnitude|"
     r"intensity|level|upper|lower|no\.|number|resolution|amendment)|"
     # A threshold: "of which 3 were above 6".
-    r"\b(?:were|was)\s+(?:above|below)|"
+    r"\b(?:were|was|are|is)\s+(?:above|below)|"
     # "Articles 12 and 15": the later designations of a list.
     rf"\b{_SECTIONS}s\s+[\d,\s]+(?:and|or))"
     rf"(?:\s+{_HEDGE})?\s*$",
@@ -120,6 +120,8 @@ _NOT_A_COUNT_AFTER = re.compile(
     r"|-\d|\s+inhabitants\b",
     re.IGNORECASE,
 )
+# "9 of the dead were under 18": an age, not a count.
+_UNDER_AN_AGE = re.compile(r"\b(?:were|was|are|is|aged)\s+under\s*$", re.IGNORECASE)
 _SCORE_OR_CODE_BEFORE = re.compile(r"\d-$")
 # "Of the dead, 61 ...", "Of the 400 injured, 12 ...": the whole a number is part of.
 _PARTITIVE = re.compile(
@@ -882,6 +884,7 @@ class AnchoredStrategy:
                 or _NOT_A_COUNT_BEFORE.search(before)
                 or _NOT_A_COUNT_AFTER.match(after)
                 or _SCORE_OR_CODE_BEFORE.search(before)
+                or (m.value <= 21 and _UNDER_AN_AGE.search(before))
             ):
                 continue
             spelled = not any(ch.isdigit() for ch in m.text)

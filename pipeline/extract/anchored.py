@@ -794,7 +794,10 @@ class AnchoredStrategy:
     # include 1,140 troops, 59 artillery systems"), an area is `other`, a figure of a past
     # event cited for comparison is not sent ("the 1939 quake, which killed 33,000"), a verb
     # after "and" belongs to the next number, the verb after a noun outranks it ("prisoners
-    # were set free"), a daily tally shares its metric across dates
+    # were set free"), a daily tally shares its metric across dates, every part of a breakdown
+    # is what befell the whole, a thing's own noun beats the verb ("sent 60 howitzers"),
+    # places taken are territory, speakers, gatherings, thresholds and yearly rates are not
+    # sent, each place then its number shares the list's metric ("St Mary's 59")
     version = "13"
 
     def __init__(

@@ -57,7 +57,7 @@ class Topic:
     @property
     def on_topic(self) -> OnTopic:
         """The on-topic test that also lets a story's last paragraphs, which name only its
-        events ("2,600 people have been evacuated"), count as about the topic."""
+        events ("1,850 people have been evacuated"), count as about the topic."""
         return _on_topic(self)
 
     def source_normalizer(self) -> NormalizeSource:

@@ -790,7 +790,7 @@ def test_sums_in_more_currencies_are_money_not_counts(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "value", "high"),
     [
-        ("officials put the force at 11 to 12,000 soldiers", 11_000, 12_000),
+        ("officials put the force at 14 to 15,000 soldiers", 14_000, 15_000),
         ("between 5 and 12,000 people", 5, 12_000),
         ("from 900 to 1,000 troops", 900, 1_000),
     ],

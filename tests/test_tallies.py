@@ -73,10 +73,10 @@ def test_a_cue_of_the_number_before_is_no_tally() -> None:
     options = asked(
         "protests",
         "Rights groups count 40 missing people, 210 cases of abuse and 9 cases of torture. "
-        "Police said 14 people were arrested and 16 others were questioned.",
+        "Police said 22 people were arrested and 27 others were questioned.",
     )
     assert options["210"] == "other" and options["9"] == "other"
-    assert options["16"] == "other"
+    assert options["27"] == "other"
 
 
 def test_an_area_taken_is_other_never_a_capture() -> None:
@@ -267,7 +267,7 @@ def test_a_cue_after_the_is_a_noun_not_the_numbers_verb() -> None:
     [
         "In the flooded town, one resident said the water came at night.",
         "Two rallies were held in the capital as the floods receded.",
-        "Calls to the emergency number 112 jammed after the floods.",
+        "Calls to the emergency line number 1515 jammed after the floods.",
         "The aftershock lasted five or six minutes, the floods agency said.",
     ],
 )

@@ -135,7 +135,7 @@ def _governing_word(before: str) -> str:
     return ""
 
 
-# Where a number's clause ends after it: "killing 24,000 people, injuring another 80,000" gives
+# Where a number's clause ends after it: "killing 2,400 people, injuring another 8,000" gives
 # 24,000 nothing of "injuring". Dashes are left alone ("300 troops - most conscripts - died").
 _CLAUSE_END = re.compile(r"[,;:(\[]")
 # After a number, a subordinate clause also starts another ("has risen to 2,900 as rescue
@@ -191,8 +191,8 @@ def named_metrics(cues: MetricCues, after: str, before: str) -> list[LabelMetric
     return list(_named(cues, after, before))
 
 
-# After "killed 24,617 people", a verb after "and" starts a verb phrase of its own ("and
-# injured at least 80,000"): it is the next number's, not this one's. "were" makes it this
+# After "killed 4,310 people", a verb after "and" starts a verb phrase of its own ("and
+# injured at least 9,000"): it is the next number's, not this one's. "were" makes it this
 # number's ("300 were killed and wounded").
 _NEW_VERB_PHRASE = re.compile(
     r"^(?:\s+(?!(?:were|was|are|is|have|has|had|been)\b)[\w'’-]+){0,3}\s*,?\s+(?:and|or)\s+"
@@ -256,7 +256,7 @@ def _first_group(cues: MetricCues, clause: str) -> list[LabelMetric]:
             break
         group.append(span)
         end = span[1]
-    # "13,000 prisoners were set free": the verb says what befell them, the noun only who
+    # "2,100 prisoners were set free": the verb says what befell them, the noun only who
     # they are.
     verbs = [s for s in group if not _is_noun(clause[s[0] : s[1]])]
     noun_first = _is_noun(clause[group[0][0] : group[0][1]])

@@ -1,7 +1,7 @@
 """Figures of an earlier event that a story cites for comparison, which are not its claims.
 
-News of a disaster or a war measures it against the past: "surpassed the 1939 earthquake, which
-killed 33,000", "the quake off Japan that killed nearly 20,000 in 2011". The labelling guide
+News of a disaster or a war measures it against the past: "surpassed the 1962 earthquake, which
+killed 12,000", "the wave off the coast that killed nearly 7,300 in 2004". The labelling guide
 counts only the story's own event. A figure tied to a year well before the story's time is such
 a comparison. A story's time is the newest year it names, or the current year if that is
 later: a story often names no year of its own ("on Monday"), and spanfact reads news as it
@@ -21,9 +21,9 @@ from pipeline.text.sentences import Sentence
 # How many years before the story's newest year an event is a past one. Comparisons reach
 # decades back; a story's own event is named by this year or the last.
 PAST_YEARS = 8
-# A year right after the figure: "killed nearly 20,000 in 2011", "3,000 people in 1999".
+# A year right after the figure: "killed nearly 7,300 in 2004", "1,200 people in 1988".
 _YEAR_AFTER = re.compile(r"^(?:\s+[A-Za-z][\w'’-]*){0,3}\s+in\s*$")
-# Between a year and a figure of its event: "1939, which killed an estimated", "in 1939 ended up
+# Between a year and a figure of its event: "1962, which killed an estimated", "in 1962 ended up
 # killing". A clause break other than a relative one, or another number, ends the tie.
 _YEAR_BEFORE = re.compile(r"^[^;:.!?\d]{0,70}$")
 # A year that starts a running count, or one of a span of years.

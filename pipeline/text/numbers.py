@@ -662,7 +662,7 @@ def _try_range(text: str, a: _Quantity, b: _Quantity) -> _Group | None:
     if a.scale == 1 and b.scale > 1 and a.unscaled * b.scale < high:
         low = a.unscaled * b.scale
     elif _thousands_shared(a, b):
-        # "11 to 12,000": the thousands written once, as a speaker says "eleven to twelve
+        # "14 to 15,000": the thousands written once, as a speaker says "fourteen to fifteen
         # thousand".
         low = a.value * 1000
     elif a.value < high:

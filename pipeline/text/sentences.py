@@ -155,10 +155,10 @@ def paragraph_sentences(
 _PUNCTUATION_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[A-Z0-9\"“‘'(])")
 
 
-# Scraped copy often loses the space between two sentences ("against Ukraine.The agency
+# Scraped copy often loses the space between two sentences ("reached the border.The ministry
 # said"); pysbd keeps them as one. Two lower-case letters before the stop and a capitalised
 # word after it leave "U.S.", "Mr.Kim" and "St.Petersburg" whole, and a site's name is no
-# sentence end ("Caliber.Az reports").
+# sentence end ("Gazeta.Ru reports").
 _GLUED_END = re.compile(
     r"(?<=[a-z]{2}[.!?])[\"'”’)\]]*(?=[A-Z][a-z])"
     r"(?!(?:Com|Net|Org|Info|News|Az|Ru|Ua|Kr|Kz|Ge|Am|By|Tv|Io)\b)"

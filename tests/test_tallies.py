@@ -179,7 +179,7 @@ def _sentence_mentions(text: str) -> tuple[Any, list[Any], list[Any]]:
         ("It is close to the wave off Sumatra that killed nearly 7,300 in 2004.", True),
         ("A storm of the same strength in 1999 ended up killing 2,800.", True),
         ("The toll reached 9,000, passing the 1999 storm.", False),
-        ("Since 2014, 9,000 people have been killed in the east.", False),
+        ("Since 2014, 9,000 people have died in the east.", False),
         ("The conflict that began in 2014 has killed 9,000 people.", False),
         ("In March 2025 the floods killed 41 people.", False),
     ],
@@ -249,7 +249,7 @@ def test_a_tally_after_another_still_counts_things_as_other() -> None:
 def test_and_the_number_of_starts_another_clause() -> None:
     options = asked(
         "disaster",
-        "The death toll in the north has risen to 2,480 and the number of injured is at 5,100.",
+        "The death toll in the north has risen to 2,480 and the number of wounded stands at 5,100.",
     )
     assert options["2,480"].startswith("killed") and "wounded" not in options["2,480"]
 
@@ -257,7 +257,7 @@ def test_and_the_number_of_starts_another_clause() -> None:
 def test_a_cue_after_the_is_a_noun_not_the_numbers_verb() -> None:
     options = asked(
         "disaster",
-        "The floods brought the total to 6,400 soldiers involved in the search for the missing.",
+        "The floods brought the total to 6,400 soldiers who joined the hunt for the missing.",
     )
     assert "missing" not in options["6,400"]
 
@@ -305,9 +305,9 @@ def test_home_topic_words_of_v13(text: str, number: str, options: str) -> None:
 def test_listed_as_missing_names_the_missing() -> None:
     options = asked(
         "ukraine_dprk",
-        "More than 8,000 Ukrainians, soldiers and civilians, are listed as missing, Kyiv said.",
+        "More than 7,400 Ukrainians, soldiers and civilians, are listed as missing, Kyiv said.",
     )
-    assert options["8,000"].startswith("missing")
+    assert options["7,400"].startswith("missing")
 
 
 def test_elided_things_share_the_noun_of_the_number_before() -> None:
@@ -331,7 +331,7 @@ def test_villages_taken_are_territory_not_a_count_of_places() -> None:
     [
         ("June saw the worst Russian tank losses, totaling 377.", "377", "other"),
         (
-            '"In return, 88 Ukrainian prisoners of war were handed over," Moscow said.',
+            '"In return, 88 Ukrainian POWs were handed over," Moscow said.',
             "88",
             "other",
         ),
@@ -353,10 +353,10 @@ def test_a_yearly_rate_is_not_sent() -> None:
 
 def test_thresholds_and_parts_of_places_are_not_claims() -> None:
     text = (
-        "Officials said 41 aftershocks followed the quake, of which 6 were above 5. "
+        "Officials said 41 aftershocks followed the quake, of which 6 were above 7. "
         "Rain is forecast in 12 of the country's 30 provinces after the quake."
     )
-    assert "5" not in asked("disaster", text)
+    assert "7" not in asked("disaster", text)
     # The part of the aftershocks is a claim; the provinces are where, not how many.
     labels = {"41": "other", "12": "other", "30": "other"}
     assert labelled("disaster", text, labels) == {41: "other", 6: "other"}

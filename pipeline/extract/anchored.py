@@ -95,7 +95,7 @@ _NOT_A_COUNT_BEFORE = re.compile(
     r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
     rf"\b(?:{_SECTIONS}s?|category|categories|magnitude|"
     r"intensity|level|upper|lower|no\.|number|resolution|amendment)|"
-    # A threshold: "of which 4 were above 5".
+    # A threshold: "of which 2 were above 7".
     r"\b(?:were|was|are|is)\s+(?:above|below)|"
     # "Articles 12 and 15": the later designations of a list.
     rf"\b{_SECTIONS}s\s+[\d,\s]+(?:and|or))"
@@ -412,7 +412,7 @@ _THING = re.compile(
     r"missiles?|rockets?|shells?|bombs?|weapons?|guns?|howitzers?|launchers?|systems?|pieces|"
     r"equipment|warships?|ships?|boats?|vessels?|buildings?|homes?|houses?|bridges?|roads?|"
     r"containers?|shipments?|settlements?|villages?|towns?|hamlets?|"
-    # An area taken, flooded or burned: "captured 91 square miles".
+    # An area taken, flooded or burned: "took 64 square miles".
     r"miles|kilometres|kilometers|km|hectares|acres)",
     re.IGNORECASE,
 )

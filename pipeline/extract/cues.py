@@ -135,7 +135,7 @@ def _governing_word(before: str) -> str:
     return ""
 
 
-# Where a number's clause ends after it: "killing 2,400 people, injuring another 8,000" gives
+# Where a number's clause ends after it: "killing 2,400 people, injuring another 7,900" gives
 # 24,000 nothing of "injuring". Dashes are left alone ("300 troops - most conscripts - died").
 _CLAUSE_END = re.compile(r"[,;:(\[]")
 # After a number, a subordinate clause also starts another ("has risen to 2,900 as rescue

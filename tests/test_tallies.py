@@ -290,7 +290,7 @@ def test_each_place_then_its_number_shares_the_first_numbers_metric() -> None:
         ("Kyiv said 23 North Korean soldiers have fled their positions.", "23", "other"),
         ("Russia and Ukraine swap 190 prisoners each in a brokered deal", "190", "other"),
         (
-            "Moscow had sent at least 40 more howitzers to Russia by rail.",
+            "Pyongyang had sent at least 40 more howitzers to Russia by rail.",
             "40",
             "munitions_supplied/other",
         ),

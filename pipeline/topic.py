@@ -8,18 +8,20 @@ it was read from, so an edit that forgets to bump `version` still makes stored r
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # `prompts.PROMPTS_DIR` read at call time: tests point it at a copy.
 from pipeline import prompts
 from pipeline.prompts import PromptError, file_digest, read_toml
 from pipeline.sources import SourceAliases, load_aliases, parse_aliases
-from schemas.claims import Metric
+from schemas.claims import LabelMetric, Metric
+
+if TYPE_CHECKING:
+    from pipeline.extract.cues import MetricCues
 
 DEFAULT_TOPIC = "ukraine_dprk"
 
@@ -179,32 +181,23 @@ def _load_topic(path: Path, digest: str) -> Topic:
 @dataclass(frozen=True, eq=False)
 class OnTopic:
     """`Topic.mentions_topic`, and whether a paragraph names one of the topic's events: a cue
-    of a metric that says what happened (not `other`, not a who-metric like `deployed`)."""
+    of a metric that says what happened (not `other`, not a who-metric like `deployed`), found
+    as the strategy finds cues."""
 
     topic: Topic
-    events: re.Pattern[str]
+    cues: MetricCues
 
     def __call__(self, text: str) -> bool:
         return self.topic.mentions_topic(text)
 
     def names_event(self, text: str) -> bool:
-        return self.events.search(text) is not None
+        return any(
+            m in self.cues.events and m is not LabelMetric.other for _, m in self.cues.found(text)
+        )
 
 
 @cache
 def _on_topic(topic: Topic) -> OnTopic:
-    from pipeline.extract.cues import inflections  # the cues module reads topics
+    from pipeline.extract.cues import MetricCues  # pipeline.extract's strategies read topics
 
-    words = sorted(
-        {
-            form
-            for metric, cues in topic.metric_cues.items()
-            if metric not in topic.noun_metrics and metric != "other"
-            for cue in cues
-            for form in inflections(cue)
-        },
-        key=len,
-        reverse=True,
-    )
-    alternatives = "|".join(re.escape(w) for w in words) or r"(?!)"
-    return OnTopic(topic, re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE))
+    return OnTopic(topic, MetricCues.from_config(topic.metric_cues, topic.noun_metrics))

@@ -776,7 +776,7 @@ def test_breakdowns_appositions_and_far_elisions_share_their_whole() -> None:
         "protests",
         "Police said 52 officers were injured in the protest - 41 gendarmes and three others.",
     )
-    # After the dash comes a breakdown of the 48.
+    # After the dash comes a breakdown of the 52.
     assert asked["41"].startswith("wounded")
     asked, _ = _options_asked(
         "disaster",

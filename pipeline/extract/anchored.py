@@ -835,6 +835,7 @@ class AnchoredStrategy:
         # sentences: the others have nothing to label, and splitting is most of the cost of a
         # long document.
         sentences: list[Sentence] = []
+        newest = story_year(article.mentions)
         by_sentence: dict[int, list[NumberMention]] = {}
         for paragraph in article.paragraphs:
             held = article.mention_indices(paragraph.start, paragraph.end)
@@ -844,7 +845,7 @@ class AnchoredStrategy:
                 log.debug("skipping off-topic paragraph %r", paragraph.text[:80])
                 continue
             for sentence in article.paragraph_sentences(paragraph.index):
-                inside = self._to_label(article, sentence)
+                inside = self._to_label(article, sentence, newest)
                 if inside:
                     by_sentence[len(sentences)] = inside
                 sentences.append(sentence)
@@ -854,14 +855,13 @@ class AnchoredStrategy:
         outcome.claims = drop_shadowed_other(outcome.claims)
         return outcome
 
-    def _to_label(self, article: Article, sentence: Sentence) -> list[NumberMention]:
-        """The candidate numbers of one of the article's sentences the model must read."""
+    def _to_label(self, article: Article, sentence: Sentence, newest: int) -> list[NumberMention]:
+        """The candidate numbers of one of the article's sentences the model must read;
+        `newest` is the story's year (`story_year`)."""
         inside = article.mentions_in(sentence.start, sentence.end)
         candidates = [m for m in inside if m.is_candidate]
         years = [m for m in inside if m.kind is MentionKind.year]
-        return self._needing_a_label(
-            sentence, candidates, years, story_year(article.mentions) if years else 0
-        )
+        return self._needing_a_label(sentence, candidates, years, newest)
 
     def _needing_a_label(
         self,
@@ -1056,7 +1056,8 @@ class AnchoredStrategy:
                 continue
             article = Article(example.passage)
             sentences = list(article.sentences)
-            mentions = [self._to_label(article, s) for s in sentences]
+            newest = story_year(article.mentions)
+            mentions = [self._to_label(article, s, newest) for s in sentences]
             user_vars, options = self.render(sentences, mentions)
             if len(options) != len(example.labels):
                 raise PromptError(

@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from pipeline.text.numbers import NumberMention, find_mentions
 from pipeline.text.sentences import Segmented, Sentence, paragraph_sentences
@@ -26,6 +26,7 @@ from pipeline.text.sentences import Segmented, Sentence, paragraph_sentences
 TopicTest = Callable[[str], bool]
 
 
+@runtime_checkable
 class StoryTest(Protocol):
     """A topic test that also knows the topic's event words ("died", "evacuated")."""
 
@@ -133,6 +134,7 @@ class Article:
         self._topical: dict[tuple[TopicTest, int], bool] = {}
         # The same for "continues a paragraph about the topic" (`_continues_topical`).
         self._continues: dict[tuple[TopicTest, int], bool] = {}
+        self._story_names: dict[int, set[str]] = {}
         # Paragraph index -> its sentences, and their starts for bisecting; split when asked.
         self._sentences_of: dict[int, tuple[Sentence, ...]] = {}
         self._starts_of: dict[int, list[int]] = {}
@@ -286,25 +288,34 @@ class Article:
 
     def _story_goes_on(self, index: int, on_topic: TopicTest) -> bool:
         """Whether paragraph `index` and up to `EVENT_TAIL` paragraphs before it name the
-        topic's events ("In Poland, one person has died and 2,600 were evacuated"), each names
+        topic's events ("In Poland, one person has died and 1,850 were evacuated"), each names
         someone or somewhere the story named before, none opens a story of its own, and the
         paragraph before them is about the topic: the end of a story often names neither the
         topic's places nor the disaster again. A story glued on names its own."""
-        names_event = getattr(on_topic, "names_event", None)
-        if names_event is None:
+        if not isinstance(on_topic, StoryTest):
             return False
         tail: list[str] = []
         for k in range(index, max(-1, index - EVENT_TAIL - 1), -1):
             text = self.paragraphs[k].text
             about = self._is_topical(k, on_topic) or self._continues_topical(k, on_topic)
             if k < index and about:
-                story = _names(self.text[: self.paragraphs[k].end])
+                story = self._names_up_to(k)
                 return all(_names(t) & story for t in tail)
-            if _NEW_STORY.match(text) or _HEADLINE.fullmatch(text) or not names_event(text):
+            if (
+                _NEW_STORY.match(text)
+                or _HEADLINE.fullmatch(text)
+                or not on_topic.names_event(text)
+            ):
                 return False
             tail.append(text)
         return False
-        return False
+
+    def _names_up_to(self, index: int) -> set[str]:
+        """The names of the text up to the end of paragraph `index`; kept, as the checks of
+        each claim ask again."""
+        if index not in self._story_names:
+            self._story_names[index] = _names(self.text[: self.paragraphs[index].end])
+        return self._story_names[index]
 
     def _between_topical(self, index: int, on_topic: TopicTest) -> bool:
         """Whether a paragraph lies inside the story: a paragraph about the topic comes within

@@ -67,13 +67,13 @@ _PLACES = re.compile(
     r"(?:\s+of\s+(?:the\s+)?(?:[A-Za-z][\w'’-]*\s+)?[\d,]+)?"
     r"\s+(?:[A-Za-z][\w'’-]*\s+)?(?:towns?|city|cities|villages?|districts?|provinces?|regions?|"
     r"countries|country|counties|county|municipalities|municipality|states|oblasts?|"
-    r"prefectures?|neighbou?rhoods?)\b",
+    r"prefectures?|neighbou?rhoods?|parts\s+of\s+the)\b",
     re.IGNORECASE,
 )
 # Places taken or retaken are territory, a count of the war ("recaptured 12 villages").
 _TAKEN_BEFORE = re.compile(
     r"\b(?:re)?(?:captured|capturing|captures|seized|seizing|took|taken|taking|liberated|"
-    r"occupied|retook)\s+(?:(?:about|around|some|nearly|almost|over|more\s+than|at\s+least|"
+    r"occupied|retook|control\s+of|controls|controlled)\s+(?:(?:about|around|some|nearly|almost|over|more\s+than|at\s+least|"
     r"another)\s+)?$",
     re.IGNORECASE,
 )
@@ -90,7 +90,10 @@ _HEDGE = (
 # topic asks for.
 _SECTIONS = r"(?:article|section|clause|paragraph|chapter)"
 _NOT_A_COUNT_BEFORE = re.compile(
-    r"(?:\b(?:city|town|village|country|nation|settlement|population)\s+of|\bhome\s+to|"
+    r"(?:\b(?:(?:mega)?city|town|village|country|nation|settlement|population|metropolis)\s+of|"
+    r"\bhome\s+to|\b(?:level|mark|threshold)\s+of|"
+    # Telephone numbers: "emergency lines: 999, 911", "call 0800 722 203".
+    r"\b(?:(?:hot|help)?lines?|call|dial)\s*:?\s*(?:[\d\s,]+(?:or\s+)?)?|\b0\d{2,4}\s|"
     r"\bage[ds]?\s+(?:as|of|was|is|from|to|at)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
     r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
     rf"\b(?:{_SECTIONS}s?|category|categories|magnitude|"
@@ -121,6 +124,13 @@ _NOT_A_COUNT_AFTER = re.compile(
     re.IGNORECASE,
 )
 # "9 of the dead were under 18": an age, not a count.
+# The same area or distance again in another unit: "1,200 square kilometres (about 460 square
+# miles)" is one figure, the bracket only converts it.
+_CONVERSION_BEFORE = re.compile(
+    r"\b(?:kilomet(?:er|re)s?|km|miles?|hectares?|acres?|metres?|meters?|feet|ft)\s*[(\[]\s*"
+    rf"(?:{_HEDGE}\s+)?$",
+    re.IGNORECASE,
+)
 _UNDER_AN_AGE = re.compile(r"\b(?:were|was|are|is|aged)\s+under\s*$", re.IGNORECASE)
 _SCORE_OR_CODE_BEFORE = re.compile(r"\d-$")
 # "Of the dead, 61 ...", "Of the 400 injured, 12 ...": the whole a number is part of.
@@ -341,6 +351,10 @@ def event_named(
             # Things "lost" or "killed" are still a count of the story: equipment lost.
             found = [LabelMetric.other if m in _PERSON_METRICS else m for m in found]
             found = by_its_noun(cues, sentence, mention, found)
+        if counts_ground_taken(sentence, mention):
+            found = [LabelMetric.other]
+        elif _STRONG.match(sentence.text, mention.end - sentence.start):
+            found = [LabelMetric.deployed]
         if not found and out and out[-1] is not None and _part_of_previous(sentence, mention):
             # "17 were injured, including two children": a part is what its whole is.
             found = [out[-1]]
@@ -368,7 +382,9 @@ _LINKED = re.compile(
     r"hit|hits|hitting|approaching|nearing|by|cross|crosses|crossed|crossing|"
     r"above|from|is|was|are|were|be|stands|stood|numbering|near|nears|neared|approach|"
     r"approaches|approached|include|includes|included|"
-    r"totalled|totaled|totals|totalling|totaling|of)"
+    r"totalled|totaled|totals|totalling|totaling|of|"
+    # A toll that rose past a figure: "the death toll has risen over 50,000".
+    r"risen|rose|rises|rising|climbed|climbs|jumped|soared|grown|grew|increased)"
     # A figure may stand in quotes: "put the number of casualties at 'around 70'".
     rf"(?:\s+[\"“‘']?(?:{_HEDGE}|the))*\s*[\"“‘']?$",
     re.IGNORECASE,
@@ -482,7 +498,8 @@ _TALLY_LINK = re.compile(
 
 
 _TALLY_GOES_ON = re.compile(
-    r"\s*(?:\([^()]{1,30}\)\s*)?(?:,\s*)?(?:(?:and|alongside|as\s+well\s+as|plus)\s+)?",
+    r"\s*(?:\([^()]{1,30}\)\s*)?(?:,\s*)?"
+    r"(?:(?:and|alongside|along\s+with|together\s+with|as\s+well\s+as|plus)\s+)?",
     re.IGNORECASE,
 )
 
@@ -551,6 +568,40 @@ def counts_things(sentence: Sentence, mention: NumberMention) -> bool:
     ):
         head.pop()
     return bool(head) and _THING.fullmatch(head[-1]) is not None
+
+
+_TERRITORY = re.compile(
+    r"settlements?|villages?|towns?|hamlets?|localities|miles|kilomet(?:er|re)s|km|hectares|acres",
+    re.IGNORECASE,
+)
+# A verb of taking ground, anywhere before in the clause: "took control of 1,150 square
+# kilometres and 82 settlements".
+_TAKING = re.compile(
+    r"\b(?:re)?(?:captured?|capturing|seized?|seizing|took|taken|taking|liberated?|liberating|"
+    r"occupied|occupying|retook|control\s+of|controls|controlled|controlling)\b[^.;:]{0,160}$",
+    re.IGNORECASE,
+)
+
+
+# "a 99-strong team", "the 1,500-strong contingent": the size of a group sent or present.
+# A crowd of that size is no group sent: "a 2,000-strong march".
+_STRONG = re.compile(
+    r"-strong\b(?!\s+(?:crowds?|marche?s?|rall(?:y|ies)|protests?|demonstrations?|mobs?))",
+    re.IGNORECASE,
+)
+
+
+def counts_ground_taken(sentence: Sentence, mention: NumberMention) -> bool:
+    """Whether a number counts ground taken, places or area ("seized 12 villages", "in
+    control of 1,200 square kilometres and 90 settlements"): a count of the war for `other`,
+    never people sent or lost, whoever the sentence says took it."""
+    words = re.findall(r"[A-Za-z]+", subject_after(sentence, mention))
+    head = list(takewhile(lambda w: w.lower() not in _NOUN_END, words))
+    return (
+        bool(head)
+        and any(_TERRITORY.fullmatch(w) for w in head[:3])
+        and _TAKING.search(sentence.text[: mention.start - sentence.start]) is not None
+    )
 
 
 _AFTER_NOUN = frozenset(
@@ -798,7 +849,7 @@ class AnchoredStrategy:
     # is what befell the whole, a thing's own noun beats the verb ("sent 60 howitzers"),
     # places taken are territory, speakers, gatherings, thresholds and yearly rates are not
     # sent, each place then its number shares the list's metric ("Mercy Centre 38")
-    version = "13"
+    version = "14"
 
     def __init__(
         self,
@@ -887,6 +938,7 @@ class AnchoredStrategy:
                 or _NOT_A_COUNT_BEFORE.search(before)
                 or _NOT_A_COUNT_AFTER.match(after)
                 or _SCORE_OR_CODE_BEFORE.search(before)
+                or _CONVERSION_BEFORE.search(before)
                 or (m.value <= 21 and _UNDER_AN_AGE.search(before))
             ):
                 continue
@@ -1003,8 +1055,10 @@ class AnchoredStrategy:
                 # riot unit, eight traffic police officers": every part is what befell the
                 # whole, not who its noun says it is.
                 opts = tuple(dict.fromkeys([*of_whole, *_ALWAYS]))
-            elif tallied is LabelMetric.other:
+            elif tallied is LabelMetric.other or counts_ground_taken(sentence, m):
                 opts = tuple(x for x in opts if x in _ALWAYS)
+            elif _STRONG.match(sentence.text, m.end - sentence.start):
+                opts = (LabelMetric.deployed.value, *_ALWAYS)
             elif things:
                 kept = {x.value for x in by_its_noun(self.cues, sentence, m, self._metrics(opts))}
                 opts = tuple(x for x in opts if x not in people and (x in kept or x in _ALWAYS))

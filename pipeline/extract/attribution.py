@@ -20,6 +20,10 @@ _VERBS = (
 )
 _SPEECH = re.compile(rf"\b(?:{_VERBS})\b")
 _ACCORDING = re.compile(r"\baccording to\s+([^,.;:()]{2,80})")
+# A role and then the person holding it ("the regional governor, Ann Berg."): two governors
+# in one story are two sources, so the name is kept. Only a name that ends the clause, so
+# "according to the ministry, Russia has ..." stays the ministry.
+_APPOSITIVE_NAME = re.compile(r",\s+((?:[A-Z][\w'’-]+\s+){1,2}[A-Z][\w'’-]+)(?=\s*(?:[.;]|,\s|$))")
 # Where the speaker's noun phrase stops when read backwards from the verb.
 _BOUNDARY = re.compile(
     rf"[,;:\"“”]|(?<=[a-z0-9])\.(?=\s)|\b(?:that|since|while|after|when|as|because|but|which|who|where|if|{_VERBS})\b"
@@ -72,8 +76,12 @@ def attribute(sentence: str, start: int, end: int, known: Known) -> str | None:
     if before:
         return max(before)[1]
     for match in _ACCORDING.finditer(sentence):
-        if known(match.group(1).strip()) is not None:
-            return match.group(1).strip()
+        role = match.group(1).strip()
+        name = _APPOSITIVE_NAME.match(sentence, match.end())
+        if name is not None and known(f"{role} {name.group(1)}") is not None:
+            return f"{role} {name.group(1)}"
+        if known(role) is not None:
+            return role
     return None
 
 

@@ -117,6 +117,7 @@ _FILLER = frozenset(
         "no",
         "well",
         "close",
+        "total",
     ]
 )
 _WORD = re.compile(r"[\w'’-]+")
@@ -144,6 +145,10 @@ _CLAUSE_END = re.compile(r"[,;:(\[]")
 _CLAUSE_END_AFTER = re.compile(
     r"[,;:(\[]|(?<!listed)(?<!reported)(?<!confirmed)(?<!registered)(?<!counted)\s(?:as|"
     r"while|after|before|when|because|but|although|though|whereas|amid|"
+    # What a group is sent to do is not what it counts: "2,500 soldiers arrived to help
+    # recover bodies".
+    r"(?:in\s+order\s+)?to\s+(?:help|locate|find|search|recover|reinforce|assist|clear|support|"
+    r"bolster|aid|retrieve|look)|"
     r"and\s+that|and\s+the\s+(?:number|toll|count|total|figure)s?)\s",
     re.IGNORECASE,
 )

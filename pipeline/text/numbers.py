@@ -243,7 +243,7 @@ _MEASURE_AFTER_RE = re.compile(
 _AGE_AFTER_RE = re.compile(r"[\s-]+(?:year|month|week|day)s?[\s-]+olds?\b", re.IGNORECASE)
 # News style gives a person's age between commas after the name: "Kim Jong Un, 41, said".
 _APPOSITION_BEFORE_RE = re.compile(r"\b[A-Z][\w'’.-]*,\s$")
-_APPOSITION_AFTER_RE = re.compile(r",\s")
+_APPOSITION_AFTER_RE = re.compile(r",\s|\.(?:\s|$)")
 _AGE_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:aged|ages|age(?:\s+of)?)\s+$", re.IGNORECASE)
 _DURATION_AFTER_RE = re.compile(
     r"[\s-]+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|"
@@ -257,7 +257,10 @@ _ONE_PERSON_RE = re.compile(
     r"\s+(?:(?!of\b|the\b|a\b|an\b)[A-Za-z][\w'’-]*\s+){0,2}?(?:person|man|woman|child|boy|girl|baby|"
     r"soldier|officer|policeman|police\s+officer|firefighter|rescuer|civilian|resident|worker|"
     r"protester|demonstrator|student|pilot|victim|tourist|journalist|passenger|migrant|"
-    r"death|fatality|casualty|body)\b",
+    r"death|fatality|casualty|body|"
+    # "downing 19 drones and destroying one missile": one thing is counted too.
+    r"missile|drone|rocket|tank|helicopter|aircraft|plane|jet|ship|boat|vessel|building|house|"
+    r"home|bridge|vehicle)\b",
     re.IGNORECASE,
 )
 # "two in Lahore and one in Quetta": a bare "one" that ends a list of counts by place is one
@@ -273,6 +276,14 @@ _FRACTION_AFTER_RE = re.compile(
     re.IGNORECASE,
 )
 _MONTH_BEFORE_RE = re.compile(rf"\b{_MONTH}\.?\s+$")
+# The second day of a span whose month is written once: "between August 25 and 31".
+_MONTH_DAY_BEFORE_RE = re.compile(
+    rf"\b{_MONTH}\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?\s*(?:and|to|through|until|-|–)\s*$"
+)
+# A day of the month in brackets after its weekday, as some wires write it: "on Tuesday (30)".
+_WEEKDAY_BEFORE_RE = re.compile(
+    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\s*\($", re.IGNORECASE
+)
 _MONTH_AFTER_RE = re.compile(rf"\s+(?:of\s+)?{_MONTH}\b")
 # The year in "October 2024", "March 3, 2024" and "3 March 2024".
 _MONTH_BEFORE_YEAR_RE = re.compile(rf"\b{_MONTH}\.?(?:\s+[0-9]{{1,2}}(?:st|nd|rd|th)?)?,?\s+$")
@@ -698,8 +709,12 @@ def _is_date(text: str, g: _Group, lead: int, end: int) -> bool:
         return False
     if g.high_value is not None and g.high_value > 31:
         return False
+    if _WEEKDAY_BEFORE_RE.search(text, max(0, lead - 12), lead) and text.startswith(")", end):
+        return True
     near_month = bool(
-        _MONTH_BEFORE_RE.search(text, max(0, lead - 12), lead) or _MONTH_AFTER_RE.match(text, end)
+        _MONTH_BEFORE_RE.search(text, max(0, lead - 12), lead)
+        or _MONTH_AFTER_RE.match(text, end)
+        or _MONTH_DAY_BEFORE_RE.search(text, max(0, lead - 24), lead)
     )
     # "In March 30 troops were killed": the noun wins over the month.
     return near_month and not _count_noun_follows(text, end)
@@ -720,10 +735,21 @@ def _is_year(text: str, g: _Group, lead: int, end: int, hedge: re.Match[str] | N
 
 
 def _is_apposed_age(text: str, g: _Group, start: int, end: int) -> bool:
-    if g.high is not None or g.low.digits is None or not 14 <= g.low_value <= 110:
+    # Children are named with their age too ("Ana Diaz, 7, was found"): any age from 1.
+    if g.high is not None or g.low.digits is None or not 1 <= g.low_value <= 110:
         return False
     before = _APPOSITION_BEFORE_RE.search(text, max(0, start - 40), start)
-    return before is not None and _APPOSITION_AFTER_RE.match(text, end) is not None
+    after = _APPOSITION_AFTER_RE.match(text, end)
+    if before is None or after is None:
+        return False
+    if g.low_value >= 14 and after[0].startswith(","):
+        return True
+    # A child's age, or an age that ends the sentence, only after a name that does not open
+    # the sentence: "Since then, 12, including two, died" is a count.
+    return (
+        re.search(r"(?:^|[.!?:;\"“(]\s*)$", text[max(0, before.start() - 3) : before.start()])
+        is None
+    )
 
 
 def _money_after(text: str, g: _Group, end: int) -> re.Match[str] | None:
@@ -749,6 +775,8 @@ def _classify(text: str, g: _Group) -> NumberMention | None:
 
     lead = g.between_start if g.between_start is not None else start
     hedge = _leading_hedge(text, lead)
+    if g.low.digits is None and re.search(r"[A-Za-z]-$", text[max(0, start - 2) : start]):
+        return None  # "sub-zero", "non-one": a word's prefix, not a count
     if kind is None:
         if g.low.digits is not None and re.match(r"0[0-9]", g.low.digits):
             kind = MentionKind.model_number

@@ -19,7 +19,7 @@ _VERBS = (
     r"reveals|noted|notes"
 )
 _SPEECH = re.compile(rf"\b(?:{_VERBS})\b")
-_ACCORDING = re.compile(r"\baccording to\s+([^,.;:()]{2,80})")
+_ACCORDING = re.compile(r"\b[Aa]ccording to\s+([^,.;:()]{2,80})")
 # A role and then the person holding it ("the regional governor, Ann Berg."): two governors
 # in one story are two sources, so the name is kept. Only a name that ends the clause, so
 # "according to the ministry, Russia has ..." stays the ministry.

@@ -351,7 +351,7 @@ def event_named(
             # Things "lost" or "killed" are still a count of the story: equipment lost.
             found = [LabelMetric.other if m in _PERSON_METRICS else m for m in found]
             found = by_its_noun(cues, sentence, mention, found)
-        if counts_ground_taken(sentence, mention):
+        if counts_ground_taken(sentence, mention) or counts_identified(sentence, mention):
             found = [LabelMetric.other]
         elif _STRONG.match(sentence.text, mention.end - sentence.start):
             found = [LabelMetric.deployed]
@@ -581,6 +581,31 @@ _TAKING = re.compile(
     r"occupied|occupying|retook|control\s+of|controls|controlled|controlling)\b[^.;:]{0,160}$",
     re.IGNORECASE,
 )
+
+
+# Bodies identified, autopsied or handed to families are the work after a disaster, not its
+# toll: "identified 15 of the victims", "62 bodies still pending identification".
+_IDENTIFIED = re.compile(
+    r"\b(?:identified|unidentified|identification|identify|autops(?:y|ies|ied)|"
+    r"delivered\s+to\s+(?:their\s+)?families|returned\s+to\s+(?:their\s+)?families)\b",
+    re.IGNORECASE,
+)
+
+
+_THE_DEAD = re.compile(
+    r"\b(?:bodies|body|victims|dead|deceased|remains|autops(?:y|ies|ied)|perished|died)\b",
+    re.IGNORECASE,
+)
+
+
+def counts_identified(sentence: Sentence, mention: NumberMention) -> bool:
+    """Whether a number's clause counts bodies identified, not deaths."""
+    start, end = mention.start - sentence.start, mention.end - sentence.start
+    before = re.split(r"[,;:]|\b(?:and|while|but)\b", sentence.text[:start])[-1]
+    after = re.split(r"[,;:]|\b(?:and|while|but)\b", sentence.text[end:])[0]
+    named = _IDENTIFIED.search(before[-60:]) or _IDENTIFIED.search(after)
+    # Of the dead, not of suspects "identified from camera footage".
+    return named is not None and _THE_DEAD.search(sentence.text) is not None
 
 
 # "a 99-strong team", "the 1,500-strong contingent": the size of a group sent or present.
@@ -1055,7 +1080,11 @@ class AnchoredStrategy:
                 # riot unit, eight traffic police officers": every part is what befell the
                 # whole, not who its noun says it is.
                 opts = tuple(dict.fromkeys([*of_whole, *_ALWAYS]))
-            elif tallied is LabelMetric.other or counts_ground_taken(sentence, m):
+            elif (
+                tallied is LabelMetric.other
+                or counts_ground_taken(sentence, m)
+                or counts_identified(sentence, m)
+            ):
                 opts = tuple(x for x in opts if x in _ALWAYS)
             elif _STRONG.match(sentence.text, m.end - sentence.start):
                 opts = (LabelMetric.deployed.value, *_ALWAYS)

@@ -118,6 +118,8 @@ _FILLER = frozenset(
         "well",
         "close",
         "total",
+        # "pulled to safety a family of five": the family is who the verb befell.
+        "family",
     ]
 )
 _WORD = re.compile(r"[\w'’-]+")

@@ -120,6 +120,8 @@ _NOT_A_COUNT_AFTER = re.compile(
     r"(?:said|says|told|added|recalled|explained)\b(?!\s+to\b)"
     rf"|(?:\s+{_NOT_A_PREPOSITION}[A-Za-z][\w'’-]*)?\s+(?:rallies|demonstrations|marches|"
     r"meetings|gatherings|sit-ins)\b"
+    # A vote's tally: "passed with 204 votes in favour and 115 against".
+    r"|(?:\s+[A-Za-z][\w'’-]*)?\s+votes?\b|\s+against\b"
     r"|-\d|\s+inhabitants\b",
     re.IGNORECASE,
 )
@@ -131,6 +133,13 @@ _CONVERSION_BEFORE = re.compile(
     rf"(?:{_HEDGE}\s+)?$",
     re.IGNORECASE,
 )
+# The story's own main shocks ("the two earthquakes that devastated"), few by nature, are not
+# a count of it; more quakes after them are aftershocks, which are.
+_MAIN_QUAKES = re.compile(
+    r"(?:\s+(?!more\b|further\b|other\b|new\b)[\w“”\"'-]+)?\s+(?:earthquakes|quakes)\b",
+    re.IGNORECASE,
+)
+MAIN_QUAKES = 3
 _UNDER_AN_AGE = re.compile(r"\b(?:were|was|are|is|aged)\s+under\s*$", re.IGNORECASE)
 _SCORE_OR_CODE_BEFORE = re.compile(r"\d-$")
 # "Of the dead, 61 ...", "Of the 400 injured, 12 ...": the whole a number is part of.
@@ -964,6 +973,7 @@ class AnchoredStrategy:
                 or _NOT_A_COUNT_AFTER.match(after)
                 or _SCORE_OR_CODE_BEFORE.search(before)
                 or _CONVERSION_BEFORE.search(before)
+                or (m.value <= MAIN_QUAKES and _MAIN_QUAKES.match(after))
                 or (m.value <= 21 and _UNDER_AN_AGE.search(before))
             ):
                 continue

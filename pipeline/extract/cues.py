@@ -31,6 +31,9 @@ def inflections(cue: str) -> list[str]:
     return [cue, stem + "s", stem + "ing", e_stem + "s"]
 
 
+_NEGATED = re.compile(r"\b(?:not|never|n't|no\s+one\s+was)\s+(?:yet\s+)?(?:be\s+|been\s+)?$", re.I)
+
+
 # eq=False: cues compare and hash by identity, so a clause's metrics can be cached per cues.
 @dataclass(frozen=True, eq=False)
 class MetricCues:
@@ -66,7 +69,12 @@ class MetricCues:
         """(start, end, metric) for every cue in `text`; a compound cue hides its parts."""
         hits: list[tuple[int, int, LabelMetric]] = []
         for metric, pattern in self.patterns.items():
-            hits += [(m.start(), m.end(), metric) for m in pattern.finditer(text)]
+            hits += [
+                (m.start(), m.end(), metric)
+                for m in pattern.finditer(text)
+                # "could not be saved", "were not injured": what did not happen names nothing.
+                if not _NEGATED.search(text, max(0, m.start() - 20), m.start())
+            ]
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         kept: list[tuple[int, int, LabelMetric]] = []
         covered_to = -1

@@ -21,8 +21,12 @@ from pipeline.text.sentences import Sentence
 # How many years before the story's newest year an event is a past one. Comparisons reach
 # decades back; a story's own event is named by this year or the last.
 PAST_YEARS = 8
-# A year right after the figure: "killed nearly 7,300 in 2004", "1,200 people in 1988".
-_YEAR_AFTER = re.compile(r"^(?:\s+[A-Za-z][\w'’-]*){0,3}\s+in\s*$")
+# A year right after the figure: "killed nearly 7,300 in 2004", "1,200 people in 1988", "left
+# 300 dead in October 1973", "the 8,800 killed in a magnitude 7.8 quake in Nepal in 2015".
+_YEAR_AFTER = re.compile(
+    r"^(?:\s+(?:[A-Za-z][\w'’-]*|\d+\.\d+)){0,8}\s+in\s+"
+    r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+)?$"
+)
 # Between a year and a figure of its event: "1962, which killed an estimated", "in 1962 ended up
 # killing". A clause break other than a relative one, or another number, ends the tie.
 _YEAR_BEFORE = re.compile(r"^[^;:.!?\d]{0,70}$")

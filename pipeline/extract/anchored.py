@@ -17,9 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import cache
-from itertools import takewhile
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -29,6 +27,7 @@ from pipeline.extract.attribution import credit, known_sources
 from pipeline.extract.base import Extracted, ExtractionOutcome
 from pipeline.extract.cues import (
     ALWAYS,
+    HEDGE,
     MetricCues,
     allowed_metrics,
     named_metrics,
@@ -36,7 +35,19 @@ from pipeline.extract.cues import (
     verb_group,
     verb_metrics,
 )
+from pipeline.extract.not_counts import counts_places, not_a_count
 from pipeline.extract.past_events import cites_past_event, story_year
+from pipeline.extract.subjects import UNSPECIFIED, subject_after
+from pipeline.extract.things import (
+    PERSON_METRICS,
+    by_its_noun,
+    counts_ground_taken,
+    counts_identified,
+    counts_things,
+    list_losses,
+    sizes_a_group,
+    tallied_item,
+)
 from pipeline.prompts import Example, PromptError, PromptTemplate, load_prompt
 from pipeline.text.article import Article, read_article
 from pipeline.text.numbers import MentionKind, NumberMention
@@ -56,92 +67,6 @@ MAX_MENTIONS = 8
 MAX_CHARS = 1500
 CUE_MODES = ("hint", "filter", "sentence")
 _ALWAYS = tuple(a.value for a in ALWAYS)
-# "three times", "twice"-like frequencies and ratios ("three times as many") count no thing.
-_FREQUENCY = re.compile(r"\s+times\b", re.IGNORECASE)
-# A count of places ("24 towns", "six Ukrainian oblasts") says where something happened; it is
-# never a count of the topic's metrics, as the prompt's `none` says, though a small model often
-# answers `other`. The number is still sent (the few-shot example shows the model a `none` of
-# this kind), and its answer is overruled.
-_PLACES = re.compile(
-    # "in 38 of the country's 77 districts": a part of the places counted.
-    r"(?:\s+of\s+(?:the\s+)?(?:[A-Za-z][\w'’-]*\s+)?[\d,]+)?"
-    r"\s+(?:[A-Za-z][\w'’-]*\s+)?(?:towns?|city|cities|villages?|districts?|provinces?|regions?|"
-    r"countries|country|counties|county|municipalities|municipality|states|oblasts?|"
-    r"prefectures?|neighbou?rhoods?|parts\s+of\s+the)\b",
-    re.IGNORECASE,
-)
-# Places taken or retaken are territory, a count of the war ("recaptured 12 villages").
-_TAKEN_BEFORE = re.compile(
-    r"\b(?:re)?(?:captured|capturing|captures|seized|seizing|took|taken|taking|liberated|"
-    r"occupied|retook|control\s+of|controls|controlled)\s+(?:(?:about|around|some|nearly|almost|over|more\s+than|at\s+least|"
-    r"another)\s+)?$",
-    re.IGNORECASE,
-)
-# The hedges that may stand between a number and the words that say what it is ("of whom
-# about 1,100", "rose to more than 212"): one list for every pattern below.
-_HEDGE = (
-    r"(?:about|around|some|nearly|almost|roughly|approximately|over|more\s+than|at\s+least|"
-    r"just\s+over|well\s+over|close\s+to|up\s+to|an\s+estimated|just\s+under|under|"
-    r"fewer\s+than|less\s+than|no\s+fewer\s+than|no\s+less\s+than)"
-)
-# What a number after these words is: a population ("a city of about 1.3 million people"), an
-# age ("gave his age as 21", "the youngest was 19", "as young as 14"), or a designation ("Article
-# 49", "Section 163", "a Category 4 storm", "upper 6 on the intensity scale"), never a count the
-# topic asks for.
-_SECTIONS = r"(?:article|section|clause|paragraph|chapter)"
-_NOT_A_COUNT_BEFORE = re.compile(
-    r"(?:\b(?:(?:mega)?city|town|village|country|nation|settlement|population|metropolis)\s+of|"
-    r"\bhome\s+to|\b(?:level|mark|threshold)\s+of|"
-    # Telephone numbers: "emergency lines: 999, 911", "call 0800 722 203".
-    r"\b(?:(?:hot|help)?lines?|call|dial)\s*:?\s*(?:[\d\s,]+(?:or\s+)?)?|\b0\d{2,4}\s|"
-    r"\bage[ds]?\s+(?:as|of|was|is|from|to|at)|\b(?:youngest|oldest)\b[^.;]{0,40}\b(?:was|is|were|are)|"
-    r"\b(?:youngest|oldest)|\bas\s+(?:young|old)\s+as|\bage[ds]?\s+[\w-]+\s+(?:and|to|or)|"
-    rf"\b(?:{_SECTIONS}s?|category|categories|magnitude|"
-    r"intensity|level|upper|lower|no\.|number|resolution|amendment)|"
-    # A threshold: "of which 2 were above 7".
-    r"\b(?:were|was|are|is)\s+(?:above|below)|"
-    # "Articles 12 and 15": the later designations of a list.
-    rf"\b{_SECTIONS}s\s+[\d,\s]+(?:and|or))"
-    rf"(?:\s+{_HEDGE})?\s*$",
-    re.IGNORECASE,
-)
-# A rate ("10,000 shells a day"): the guide counts only totals. And the first of two numbers
-# joined by a hyphen that is no range ("beat Torino 2-1", "hotline 8911-5061"): a score or code.
-_NOT_A_PREPOSITION = (
-    r"(?!(?:during|in|at|of|on|after|before|amid|against|for|from|over|across|near|since|"
-    r"with|by|to)\b)"
-)
-_NOT_A_COUNT_AFTER = re.compile(
-    r"(?:\s+[A-Za-z][\w'’-]*){0,4}?\s+(?:(?:a|per|each|every)\s+(?:day|week|month|hour|night|year)|"
-    r"daily|nightly|weekly|monthly|annually|yearly)\b"
-    # Who speaks is no count ("one resident said", "two officials told"), nor is how many
-    # gatherings there were ("two rallies were held").
-    rf"|(?:\s+{_NOT_A_PREPOSITION}[A-Za-z][\w'’-]*){{1,2}}?\s+"
-    r"(?:said|says|told|added|recalled|explained)\b(?!\s+to\b)"
-    rf"|(?:\s+{_NOT_A_PREPOSITION}[A-Za-z][\w'’-]*)?\s+(?:rallies|demonstrations|marches|"
-    r"meetings|gatherings|sit-ins)\b"
-    # A vote's tally: "passed with 204 votes in favour and 115 against".
-    r"|(?:\s+[A-Za-z][\w'’-]*)?\s+votes?\b|\s+against\b"
-    r"|-\d|\s+inhabitants\b",
-    re.IGNORECASE,
-)
-# "9 of the dead were under 18": an age, not a count.
-# The same area or distance again in another unit: "1,200 square kilometres (about 460 square
-# miles)" is one figure, the bracket only converts it.
-_CONVERSION_BEFORE = re.compile(
-    r"\b(?:kilomet(?:er|re)s?|km|miles?|hectares?|acres?|metres?|meters?|feet|ft)\s*[(\[]\s*"
-    rf"(?:{_HEDGE}\s+)?$",
-    re.IGNORECASE,
-)
-# The story's own main shocks ("the two earthquakes that devastated"), few by nature, are not
-# a count of it; more quakes after them are aftershocks, which are.
-_MAIN_QUAKES = re.compile(
-    r"(?:\s+(?!more\b|further\b|other\b|new\b)[\w“”\"'-]+)?\s+(?:earthquakes|quakes)\b",
-    re.IGNORECASE,
-)
-MAIN_QUAKES = 3
-_UNDER_AN_AGE = re.compile(r"\b(?:were|was|are|is|aged)\s+under\s*$", re.IGNORECASE)
-_SCORE_OR_CODE_BEFORE = re.compile(r"\d-$")
 # "Of the dead, 61 ...", "Of the 400 injured, 12 ...": the whole a number is part of.
 _PARTITIVE = re.compile(
     r"^[\s\"“‘']*of\s+(?P<whole>(?:the|these|those)\s+[^,;]{1,60}?),\s*$", re.IGNORECASE
@@ -164,14 +89,14 @@ _PART_OF_PREVIOUS_BEFORE = re.compile(
     r"(?:\b(?:of\s+whom|of\s+them|of\s+which|including|among\s+them|among\s+whom)|"
     # A breakdown after a dash or a colon: "52 officers were injured - 41 gendarmes, ..."
     r"\d[^.;]*(?:\s[-–—]|:))"
-    rf"(?:\s+{_HEDGE})?\s*$",
+    rf"(?:\s+{HEDGE})?\s*$",
     re.IGNORECASE,
 )
 # Between two numbers of one list of things, with no verb of its own: "deployed 1,800 soldiers
 # and 120 boats", "520 firefighters, 140 fire engines and 11 aircraft were sent".
 _LIST_JOIN = re.compile(
     r"\s*(?:[A-Za-z][\w'’-]*\s+){0,5}?[A-Za-z][\w'’-]*\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
-    rf"(?:(?:another|{_HEDGE})\s+)?",
+    rf"(?:(?:another|{HEDGE})\s+)?",
     re.IGNORECASE,
 )
 _PART_OF_NEXT = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+|these\s+|those\s+|its\s+|their\s+)?")
@@ -354,15 +279,15 @@ def event_named(
             # A tally of losses: equipment lost is `other`, whatever its noun names
             # ("artillery" is no supply).
             found = [LabelMetric.other]
-        elif tallied and _tallied(cues, sentence, mention) and not found:
+        elif tallied and tallied_item(cues, sentence, mention) and not found:
             found = [tallied]
         elif things:
             # Things "lost" or "killed" are still a count of the story: equipment lost.
-            found = [LabelMetric.other if m in _PERSON_METRICS else m for m in found]
+            found = [LabelMetric.other if m in PERSON_METRICS else m for m in found]
             found = by_its_noun(cues, sentence, mention, found)
         if counts_ground_taken(sentence, mention) or counts_identified(sentence, mention):
             found = [LabelMetric.other]
-        elif _STRONG.match(sentence.text, mention.end - sentence.start):
+        elif sizes_a_group(sentence, mention):
             found = [LabelMetric.deployed]
         if not found and out and out[-1] is not None and _part_of_previous(sentence, mention):
             # "17 were injured, including two children": a part is what its whole is.
@@ -395,7 +320,7 @@ _LINKED = re.compile(
     # A toll that rose past a figure: "the death toll has risen over 50,000".
     r"risen|rose|rises|rising|climbed|climbs|jumped|soared|grown|grew|increased)"
     # A figure may stand in quotes: "put the number of casualties at 'around 70'".
-    rf"(?:\s+[\"“‘']?(?:{_HEDGE}|the))*\s*[\"“‘']?$",
+    rf"(?:\s+[\"“‘']?(?:{HEDGE}|the))*\s*[\"“‘']?$",
     re.IGNORECASE,
 )
 
@@ -406,137 +331,6 @@ def leading_cues(cues: MetricCues, before: str) -> list[LabelMetric]:
     found = [m for _, m in cues.found(before)]
     events = [m for m in found if m in cues.events]
     return list(dict.fromkeys(events or found))
-
-
-# Metrics that count people: a number whose noun is a thing ("8,412 tanks", "44 unmanned aerial
-# vehicles") is none of them, whatever "losses" or "lost" before it says.
-_PERSON_METRICS = frozenset(
-    [
-        LabelMetric.killed,
-        LabelMetric.wounded,
-        LabelMetric.killed_or_wounded,
-        LabelMetric.captured,
-        LabelMetric.missing,
-        LabelMetric.rescued,
-        LabelMetric.displaced,
-        LabelMetric.arrested,
-    ]
-)
-# The metrics a tally of losses is written with ("losses include", "the toll, with").
-_LOSSES = frozenset(
-    [
-        LabelMetric.killed,
-        LabelMetric.wounded,
-        LabelMetric.killed_or_wounded,
-        LabelMetric.captured,
-        LabelMetric.missing,
-    ]
-)
-_THING = re.compile(
-    r"(?:tanks?|vehicles?|cars?|trucks?|buses|aircraft|planes?|jets?|helicopters?|drones?|uavs?|"
-    r"missiles?|rockets?|shells?|bombs?|weapons?|guns?|howitzers?|launchers?|systems?|pieces|"
-    r"equipment|warships?|ships?|boats?|vessels?|buildings?|homes?|houses?|bridges?|roads?|"
-    r"containers?|shipments?|settlements?|villages?|towns?|hamlets?|"
-    # An area taken, flooded or burned: "took 64 square miles".
-    r"miles|kilometres|kilometers|km|hectares|acres)",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Tally:
-    """What a list of numbers is a tally of: a loss of people (`metric`, as "losses" or "the
-    toll" names it) or a destruction or loss of things (`other`). A destruction counts only
-    the things of the list ("destroyed 40 tanks"), a loss of things all its numbers ("tank
-    losses, with 312")."""
-
-    metric: LabelMetric
-    things_only: bool = False
-
-    def of(self, things: bool) -> LabelMetric | None:
-        """The metric of one number of the list that counts things or not."""
-        if things:
-            return LabelMetric.other
-        return None if self.things_only else self.metric
-
-
-def list_losses(
-    cues: MetricCues, sentence: Sentence, mentions: list[NumberMention], heads: list[int]
-) -> list[Tally | None]:
-    """For each mention, the loss or destruction its list is a tally of, if any: the cue
-    nearest before the list, with no other number between, names a loss of people or a
-    destruction ("losses over the day, including 730 troops, 41 artillery systems and 66
-    drones", "the losses include 5,120 tanks", "had lost 21 fighting vehicles")."""
-    out: list[Tally | None] = []
-    for head in heads:
-        start = _after_noun(sentence, mentions[head - 1]) if head else sentence.start
-        before = sentence.text[start - sentence.start : mentions[head].start - sentence.start]
-        found = cues.found_spans(before)
-        if not found and head:
-            # "5,120 tanks, 9,870 armoured vehicles (AFVs), and 8,800": the tally goes on.
-            out.append(out[heads[head - 1]] if _TALLY_GOES_ON.fullmatch(before) else None)
-            continue
-        if not found or not _TALLY_LINK.match(before, found[-1][1]):
-            out.append(None)
-        elif _THING_BEFORE.search(before, 0, found[-1][0]) and found[-1][2] in _LOSSES:
-            out.append(Tally(LabelMetric.other))  # "tank losses", "equipment lost"
-        elif found[-1][2] in _LOSSES:
-            out.append(Tally(found[-1][2]))
-        elif found[-1][2] is LabelMetric.other and LabelMetric.other in cues.events:
-            out.append(Tally(LabelMetric.other, things_only=True))
-        else:
-            out.append(None)
-    return out
-
-
-_THING_BEFORE = re.compile(
-    rf"\b(?:{_THING.pattern}|artillery|equipment|hardware|armou?r|materiel)\s+$", re.IGNORECASE
-)
-
-
-# Between a loss and the first number of its tally: "losses in 24 hours, including", "the
-# losses include", "losses since the invasion began to a staggering", "a toll, with".
-_TALLY_LINK = re.compile(
-    r"[^.;]*?(?:\bincluding|\binclude[sd]?|\bwith|\bto|\bat(?!\s+least)|\balongside|\bas\s+well\s+as|"
-    r"\btotall?ing|\btotall?ed|\btotals|"
-    r"\bplus|:|—|–)(?:\s+[A-Za-z][\w-]*){0,2}\s*$"
-    # The loss is the verb of the list: "had lost 21 fighting vehicles, 17 artillery pieces".
-    rf"|(?:\s+(?:{_HEDGE}|another|a\s+further))?\s*$",
-    re.IGNORECASE,
-)
-
-
-_TALLY_GOES_ON = re.compile(
-    r"\s*(?:\([^()]{1,30}\)\s*)?(?:,\s*)?"
-    r"(?:(?:and|alongside|along\s+with|together\s+with|as\s+well\s+as|plus)\s+)?",
-    re.IGNORECASE,
-)
-
-
-def _after_noun(sentence: Sentence, mention: NumberMention) -> int:
-    """Where the words that say what a number counts end ("500 missing people|")."""
-    noun = subject_after(sentence, mention)
-    if noun == UNSPECIFIED:
-        return mention.end
-    return sentence.text.find(noun, mention.end - sentence.start) + len(noun) + sentence.start
-
-
-def _tallied(cues: MetricCues, sentence: Sentence, mention: NumberMention) -> bool:
-    """Whether a number of people is one of a tally's items, not the subject of a verb of its
-    own ("730 troops," not "12,000 troops were deployed")."""
-    return not verb_group(cues, sentence.text[mention.end - sentence.start :])
-
-
-def by_its_noun(
-    cues: MetricCues, sentence: Sentence, mention: NumberMention, metrics: list[LabelMetric]
-) -> list[LabelMetric]:
-    """A count of things keeps, of the metrics that name who or what is counted, those its
-    own noun names: "sent 60 howitzers" is a supply, not the deployment "sent" also names."""
-    by_noun = {m for _, m in cues.found(subject_after(sentence, mention))}
-    nounish = {m for m in cues.patterns if m not in cues.events}
-    if not by_noun & nounish:
-        return metrics
-    return [m for m in metrics if m not in nounish or m in by_noun]
 
 
 def things_in_lists(sentence: Sentence, mentions: list[NumberMention]) -> list[bool]:
@@ -562,186 +356,13 @@ def things_in_lists(sentence: Sentence, mentions: list[NumberMention]) -> list[b
     return out
 
 
-_BARE_JOIN = re.compile(rf"\s*,?\s*(?:and|or|to)?\s*(?:{_HEDGE}\s+)?", re.IGNORECASE)
-
-
-def counts_things(sentence: Sentence, mention: NumberMention) -> bool:
-    """Whether the noun a number counts is a thing, not people: the last word of the words
-    after it ("16,730 armoured fighting vehicles")."""
-    words = re.findall(r"[A-Za-z]+", subject_after(sentence, mention))
-    # The noun ends where a relative clause or an "of" begins: "62 fishermen whose boats".
-    head = list(takewhile(lambda w: w.lower() not in _NOUN_END, words))
-    # "815 systems destroyed", "180 square miles altogether", "57 square miles last week".
-    while len(head) > 1 and (
-        head[-1].lower().endswith(("ed", "ly")) or head[-1].lower() in _AFTER_NOUN
-    ):
-        head.pop()
-    return bool(head) and _THING.fullmatch(head[-1]) is not None
-
-
-_TERRITORY = re.compile(
-    r"settlements?|villages?|towns?|hamlets?|localities|miles|kilomet(?:er|re)s|km|hectares|acres",
-    re.IGNORECASE,
-)
-# A verb of taking ground, anywhere before in the clause: "took control of 1,150 square
-# kilometres and 82 settlements".
-_TAKING = re.compile(
-    r"\b(?:re)?(?:captured?|capturing|seized?|seizing|took|taken|taking|liberated?|liberating|"
-    r"occupied|occupying|retook|control\s+of|controls|controlled|controlling)\b[^.;:]{0,160}$",
-    re.IGNORECASE,
-)
-
-
-# Bodies identified, autopsied or handed to families are the work after a disaster, not its
-# toll: "identified 15 of the victims", "62 bodies still pending identification".
-_IDENTIFIED = re.compile(
-    r"\b(?:identified|unidentified|identification|identify|autops(?:y|ies|ied)|"
-    r"delivered\s+to\s+(?:their\s+)?families|returned\s+to\s+(?:their\s+)?families)\b",
-    re.IGNORECASE,
-)
-
-
-_THE_DEAD = re.compile(
-    r"\b(?:bodies|body|victims|dead|deceased|remains|autops(?:y|ies|ied)|perished|died)\b",
-    re.IGNORECASE,
-)
-
-
-def counts_identified(sentence: Sentence, mention: NumberMention) -> bool:
-    """Whether a number's clause counts bodies identified, not deaths."""
-    start, end = mention.start - sentence.start, mention.end - sentence.start
-    before = re.split(r"[,;:]|\b(?:and|while|but)\b", sentence.text[:start])[-1]
-    after = re.split(r"[,;:]|\b(?:and|while|but)\b", sentence.text[end:])[0]
-    named = _IDENTIFIED.search(before[-60:]) or _IDENTIFIED.search(after)
-    # Of the dead, not of suspects "identified from camera footage".
-    return named is not None and _THE_DEAD.search(sentence.text) is not None
-
-
-# "a 99-strong team", "the 1,500-strong contingent": the size of a group sent or present.
-# A crowd of that size is no group sent: "a 2,000-strong march".
-_STRONG = re.compile(
-    r"-strong\b(?!\s+(?:crowds?|marche?s?|rall(?:y|ies)|protests?|demonstrations?|mobs?))",
-    re.IGNORECASE,
-)
-
-
-def counts_ground_taken(sentence: Sentence, mention: NumberMention) -> bool:
-    """Whether a number counts ground taken, places or area ("seized 12 villages", "in
-    control of 1,200 square kilometres and 90 settlements"): a count of the war for `other`,
-    never people sent or lost, whoever the sentence says took it."""
-    words = re.findall(r"[A-Za-z]+", subject_after(sentence, mention))
-    head = list(takewhile(lambda w: w.lower() not in _NOUN_END, words))
-    return (
-        bool(head)
-        and any(_TERRITORY.fullmatch(w) for w in head[:3])
-        and _TAKING.search(sentence.text[: mention.start - sentence.start]) is not None
-    )
-
-
-_AFTER_NOUN = frozenset(
-    [
-        "altogether",
-        "overall",
-        "alone",
-        "so",
-        "far",
-        "last",
-        "this",
-        "week",
-        "weekend",
-        "day",
-        "days",
-        "month",
-        "months",
-        "year",
-        "night",
-        "overnight",
-        "today",
-        "yesterday",
-    ]
-)
-
-
-_NOUN_END = frozenset(["whose", "who", "whom", "which", "that", "of"])
+_BARE_JOIN = re.compile(rf"\s*,?\s*(?:and|or|to)?\s*(?:{HEDGE}\s+)?", re.IGNORECASE)
 
 
 def linked_cues(cues: MetricCues, before: str) -> list[LabelMetric]:
     """The metrics of the measure a linking word ties a number to, nearest first ("270 dead
     and the injured count had climbed to 900": the injured); none without such a word."""
     return leading_cues(cues, before)[::-1] if _LINKED.search(before) else []
-
-
-_SUBJECT_WORD = re.compile(r"[A-Za-z][\w'’-]*")
-# Where the noun phrase after a number ends: a verb, a preposition, a conjunction.
-_SUBJECT_STOP = frozenset(
-    [
-        "were",
-        "was",
-        "are",
-        "is",
-        "have",
-        "has",
-        "had",
-        "been",
-        "be",
-        "being",
-        "and",
-        "each",
-        "or",
-        "but",
-        "in",
-        "on",
-        "at",
-        "to",
-        "from",
-        "since",
-        "during",
-        "after",
-        "before",
-        "with",
-        "by",
-        "who",
-        "which",
-        "that",
-        "as",
-        "for",
-        "when",
-        "while",
-        "near",
-        "into",
-        "across",
-        "over",
-        "amid",
-        "than",
-        "said",
-        "says",
-        "killed",
-        "died",
-        "wounded",
-        "injured",
-    ]
-)
-MAX_SUBJECT_WORDS = 4
-UNSPECIFIED = "unspecified"
-
-
-def subject_after(sentence: Sentence, mention: NumberMention) -> str:
-    """Who or what is counted, read off the words right after the number ("North Korean
-    troops"); the model is not asked, as it would only rephrase them at a token's cost."""
-    rest = _SUBJECT_LEAD.sub("", sentence.text[mention.end - sentence.start :])
-    words: list[str] = []
-    pos = 0
-    for m in _SUBJECT_WORD.finditer(rest):
-        if rest[pos : m.start()].strip() or m.group().lower() in _SUBJECT_STOP:
-            break  # punctuation, a verb or a preposition ends the noun phrase
-        words.append(m.group())
-        pos = m.end()
-        if len(words) == MAX_SUBJECT_WORDS:
-            break
-    return " ".join(words) or UNSPECIFIED
-
-
-_SUBJECT_LEAD = re.compile(r"^\s*(?:of\s+(?:the\s+)?|more\s+|other\s+)?")
 
 
 def _shares_previous(sentence: Sentence, mention: NumberMention, previous_end: int) -> bool:
@@ -964,18 +585,8 @@ class AnchoredStrategy:
         kept = []
         named = mention_options(self.cues, sentence, mentions)
         for m, options in zip(mentions, named, strict=True):
-            after = sentence.text[m.end - sentence.start :]
             before = sentence.text[: m.start - sentence.start]
-            if (
-                cites_past_event(sentence, m, years, newest)
-                or _FREQUENCY.match(after)
-                or _NOT_A_COUNT_BEFORE.search(before)
-                or _NOT_A_COUNT_AFTER.match(after)
-                or _SCORE_OR_CODE_BEFORE.search(before)
-                or _CONVERSION_BEFORE.search(before)
-                or (m.value <= MAIN_QUAKES and _MAIN_QUAKES.match(after))
-                or (m.value <= 21 and _UNDER_AN_AGE.search(before))
-            ):
+            if cites_past_event(sentence, m, years, newest) or not_a_count(sentence, m):
                 continue
             spelled = not any(ch.isdigit() for ch in m.text)
             cueless = set(options) <= set(_ALWAYS)
@@ -1068,7 +679,7 @@ class AnchoredStrategy:
                 mentions, list_verbs(self.cues, sentence, mentions, heads), heads, strict=True
             )
         ]
-        people = {m.value for m in _PERSON_METRICS}
+        people = {m.value for m in PERSON_METRICS}
         losses = list_losses(self.cues, sentence, mentions, heads)
         final = []
         for m, opts, loss, things, head in zip(
@@ -1096,12 +707,12 @@ class AnchoredStrategy:
                 or counts_identified(sentence, m)
             ):
                 opts = tuple(x for x in opts if x in _ALWAYS)
-            elif _STRONG.match(sentence.text, m.end - sentence.start):
+            elif sizes_a_group(sentence, m):
                 opts = (LabelMetric.deployed.value, *_ALWAYS)
             elif things:
                 kept = {x.value for x in by_its_noun(self.cues, sentence, m, self._metrics(opts))}
                 opts = tuple(x for x in opts if x not in people and (x in kept or x in _ALWAYS))
-            elif tallied and _tallied(self.cues, sentence, m):
+            elif tallied and tallied_item(self.cues, sentence, m):
                 # "overall losses ... to 402,300 personnel": people of a tally of losses.
                 opts = tuple(dict.fromkeys([tallied.value, *opts]))
             final.append(tuple(x for x in opts if x in self.vocabulary))
@@ -1201,10 +812,7 @@ class AnchoredStrategy:
         named_subject: dict[int, str] = {}
         same = {id(s): [t for t in unit if t.paragraph == s.paragraph] for s in unit}
         for metric, (sentence, mention) in zip(labels, flat, strict=False):
-            if metric is LabelMetric.none or (
-                _PLACES.match(sentence.text, mention.end - sentence.start)
-                and not _TAKEN_BEFORE.search(sentence.text, 0, mention.start - sentence.start)
-            ):
+            if metric is LabelMetric.none or counts_places(sentence, mention):
                 continue
             # Who says it is read off the text, never generated: a name costs the model ~10
             # tokens, and a small model credits whichever agency sits nearest.

@@ -17,6 +17,13 @@ from itertools import product
 from schemas.claims import LabelMetric
 
 ALWAYS = (LabelMetric.other, LabelMetric.none)
+# The hedges that may stand between a number and the words that say what it is ("of whom
+# about 1,100", "rose to more than 212"): one list for every pattern that skips them.
+HEDGE = (
+    r"(?:about|around|some|nearly|almost|roughly|approximately|over|more\s+than|at\s+least|"
+    r"just\s+over|well\s+over|close\s+to|up\s+to|an\s+estimated|just\s+under|under|"
+    r"fewer\s+than|less\s+than|no\s+fewer\s+than|no\s+less\s+than)"
+)
 
 
 def inflections(cue: str) -> list[str]:

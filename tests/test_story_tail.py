@@ -42,3 +42,46 @@ def test_a_paragraph_that_names_no_one_the_story_named_is_another_story() -> Non
         "A bus overturned near Tagaytay and 12 people were injured, police said.\n"
     )
     assert _reasons(text)[1] is None
+
+
+GLUED = (
+    "Storm floods valley towns\n"
+    "LINZBERG, March 4 — Floodwater swept through the Arl valley on Tuesday, and eight people "
+    "were killed, the regional rescue service said.\n"
+    "Some 1,400 residents were evacuated from riverside streets.\n"
+    "Arl Rovers edge Tamsby in cup replay\n"
+    "TAMSBY — Arl Rovers won 3-2 on Saturday, though they were missing two injured strikers.\n"
+)
+
+
+def _disaster_reasons(text: str) -> list[str | None]:
+    article = Article(text)
+    on_topic = load_topic("disaster").on_topic
+    return [article.topical_reason(p.start, on_topic) for p in article.paragraphs]
+
+
+def test_a_glued_story_whose_headline_misses_the_topic_is_off_it_whatever_its_words() -> None:
+    reasons = _disaster_reasons(GLUED)
+    assert reasons[1] is not None and reasons[2] is not None
+    # "missing two injured strikers" holds the topic's words, but its story is a match report.
+    assert reasons[3:] == [None, None]
+
+
+def test_a_glued_story_whose_headline_names_the_topic_is_read() -> None:
+    text = GLUED.replace("Arl Rovers edge Tamsby in cup replay", "Flood kills two in Tamsby")
+    text = text.replace(
+        "won 3-2 on Saturday, though they were missing two injured strikers",
+        "saw two people killed by floodwater on Saturday",
+    )
+    assert _disaster_reasons(text)[4] is not None
+
+
+def test_bylines_and_captions_before_the_first_dateline_start_no_other_story() -> None:
+    text = (
+        "Floods force thousands from homes\n"
+        "Rescuers search flooded streets in Linzberg\n"
+        "Press Agency\n"
+        "LINZBERG — Some 3,000 people were evacuated after floods, officials said.\n"
+        "Two people were killed, the rescue service said.\n"
+    )
+    assert all(reason is not None for reason in _disaster_reasons(text)[3:])

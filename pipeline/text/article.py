@@ -95,6 +95,8 @@ def _names(text: str) -> set[str]:
 
 # A headline: a short line that ends without a sentence's stop.
 _HEADLINE = re.compile(r"\s*[^\n]{1,100}?[^.!?\"”’'\s]\s*")
+# How many of a glued story's first paragraphs must miss the topic for all of it to be off it.
+GLUED_OPENING = 3
 # How many paragraphs naming only the topic's events may follow the last one naming the topic.
 EVENT_TAIL = 3
 
@@ -274,7 +276,7 @@ class Article:
         that is (past any blank ones).
         """
         paragraph = self.paragraph_at(offset)
-        if paragraph is None:
+        if paragraph is None or self._in_glued_story(paragraph.index, on_topic):
             return None
         if self._is_topical(paragraph.index, on_topic):
             return "paragraph is about the topic"
@@ -285,6 +287,39 @@ class Article:
         if self._story_goes_on(paragraph.index, on_topic):
             return "paragraph names the topic's events and follows one about the topic"
         return None
+
+    @cached_property
+    def _glued_starts(self) -> list[int]:
+        """Where a story glued onto the page begins: a headline followed by a dateline ("Bologna
+        beat Torino" / "TURIN — Bologna came from behind ..."), or a dateline, once the page's
+        own story has begun: its dateline (the first) and a paragraph of its body. Bylines and
+        captions before the first dateline look like headlines too."""
+        starts: list[int] = []
+        datelines = [k for k, p in enumerate(self.paragraphs) if _NEW_STORY.match(p.text)]
+        if not datelines:
+            return starts
+        first = datelines[0]
+        for k in range(first + 2, len(self.paragraphs)):
+            following = self.paragraphs[k + 1].text if k + 1 < len(self.paragraphs) else ""
+            headline = _HEADLINE.fullmatch(self.paragraphs[k].text) and _NEW_STORY.match(following)
+            dateline = k in datelines and not (starts and starts[-1] == k - 1)
+            if headline or dateline:
+                starts.append(k)
+        return starts
+
+    def _in_glued_story(self, index: int, on_topic: TopicTest) -> bool:
+        """Whether paragraph `index` belongs to a story glued onto the page whose headline, or
+        else opening paragraphs, are not about the topic: a match report's "missing three injured
+        defenders" is no flood's count, though it says "missing" and "injured"."""
+        start = next((k for k in reversed(self._glued_starts) if k <= index), None)
+        if start is None:
+            return False
+        if _HEADLINE.fullmatch(self.paragraphs[start].text):
+            # A headline says what its story is about; its body may use the topic's words for
+            # other things.
+            return not self._is_topical(start, on_topic)
+        opening = range(start, min(len(self.paragraphs), start + GLUED_OPENING))
+        return not any(self._is_topical(k, on_topic) for k in opening)
 
     def _story_goes_on(self, index: int, on_topic: TopicTest) -> bool:
         """Whether paragraph `index` and up to `EVENT_TAIL` paragraphs before it name the

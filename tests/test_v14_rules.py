@@ -391,3 +391,21 @@ def test_a_count_of_people_next_to_them_is_kept() -> None:
     assert options("disaster", "The quake killed 310 people in Kesh.") == {
         "310": ("killed", *_ONLY_OTHER)
     }
+
+
+def _places(text: str) -> list[bool]:
+    from pipeline.extract.not_counts import counts_places
+    from pipeline.text.article import read_article
+
+    article = read_article(text)
+    sentence = article.sentences[0]
+    return [counts_places(sentence, m) for m in article.mentions_in(sentence.start, sentence.end)]
+
+
+def test_people_taken_to_hospitals_count_no_hospitals() -> None:
+    assert _places("The wounded were treated at four hospitals in Velmar.") == [True]
+    assert _places("Protesters' relatives visited six police stations overnight.") == [True]
+
+
+def test_hospitals_hit_are_a_count_of_the_story() -> None:
+    assert _places("The quake damaged 14 hospitals and 30 schools in Orsk.") == [False, False]

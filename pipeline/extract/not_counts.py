@@ -112,10 +112,22 @@ def not_a_count(sentence: Sentence, mention: NumberMention) -> bool:
     )
 
 
+# Where people were taken or went ("treated at three hospitals", "visited five police
+# stations"), not buildings hit ("damaged 20 hospitals", a count of the story).
+_INSTITUTIONS = re.compile(
+    r"\s+(?:[A-Za-z][\w'’-]*\s+)?(?:hospitals|clinics|police\s+stations)\b", re.I
+)
+_TO_OR_AT = re.compile(
+    rf"\b(?:at|in|to|across|among|between|from|visited)\s+(?:{HEDGE}\s+)?$", re.IGNORECASE
+)
+
+
 def counts_places(sentence: Sentence, mention: NumberMention) -> bool:
-    """Whether a number counts places ("24 towns") that were not taken ("recaptured 12
-    villages" is territory, a count of the war)."""
+    """Whether a number counts places ("24 towns", "at three hospitals") that were not taken
+    ("recaptured 12 villages" is territory, a count of the war)."""
+    start, end = mention.start - sentence.start, mention.end - sentence.start
+    if _INSTITUTIONS.match(sentence.text, end) and _TO_OR_AT.search(sentence.text, 0, start):
+        return True
     return bool(
-        _PLACES.match(sentence.text, mention.end - sentence.start)
-        and not _TAKEN_BEFORE.search(sentence.text, 0, mention.start - sentence.start)
+        _PLACES.match(sentence.text, end) and not _TAKEN_BEFORE.search(sentence.text, 0, start)
     )

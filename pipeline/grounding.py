@@ -103,8 +103,13 @@ def merge_repeats(claims: Sequence[ValidatedClaim]) -> list[ValidatedClaim]:
         for key, spans in joined.items():
             merged[key].spans = sorted(spans.values(), key=lambda s: s.start)
 
+    sources: dict[tuple[object, ...], list[str]] = {}
     for v in claims:
-        key = (*_figure(v), v.source_norm)
+        named = sources.setdefault(_figure(v), [])
+        source = _same_source(v.source_norm, named)
+        if source is not None and source not in named:
+            named.append(source)
+        key = (*_figure(v), source)
         if key not in merged:
             merged[key] = v.model_copy(deep=True)
         else:
@@ -119,6 +124,47 @@ def merge_repeats(claims: Sequence[ValidatedClaim]) -> list[ValidatedClaim]:
         joined.pop(key, None)
     sort_spans()
     return sorted(merged.values(), key=_first_offset)
+
+
+# Words that name a body only by its kind: "the police" after "Polish police" is the same one.
+_GENERIC = frozenset(
+    [
+        "police",
+        "authorities",
+        "officials",
+        "government",
+        "ministry",
+        "military",
+        "army",
+        "local",
+        "state",
+        "regional",
+        "national",
+        "rescuers",
+        "rescue",
+        "service",
+        "services",
+    ]
+)
+
+
+def _words(source: str) -> frozenset[str]:
+    return frozenset(w for w in source.lower().split() if w not in ("the", "a", "an"))
+
+
+def _same_source(source: str | None, named: list[str]) -> str | None:
+    """The name an earlier claim of the same figure gave the source a later one names more
+    vaguely or more fully by its kind alone ("Polish police" ... "the police"), else the
+    source itself. "South Korea" and "South Korea NIS" stay two."""
+    if source is None:
+        return None
+    words = _words(source)
+    for earlier in named:
+        other = _words(earlier)
+        vaguer = min(words, other, key=len)
+        if words and other and (words <= other or other <= words) and vaguer <= _GENERIC:
+            return earlier
+    return source
 
 
 def _first_offset(v: ValidatedClaim) -> int:

@@ -16,6 +16,8 @@ from pipeline.extract.attribution import attribute, plausible_speaker
 from pipeline.text.article import read_article
 from pipeline.text.numbers import MentionKind, find_mentions
 from pipeline.topic import load_topic
+from schemas.claims import Claim, Metric
+from schemas.records import ClaimStatus, Provenance, Span, ValidatedClaim
 
 K = MentionKind
 
@@ -409,3 +411,45 @@ def test_people_taken_to_hospitals_count_no_hospitals() -> None:
 
 def test_hospitals_hit_are_a_count_of_the_story() -> None:
     assert _places("The quake damaged 14 hospitals and 30 schools in Orsk.") == [False, False]
+
+
+def _validated(value: int, source: str | None, start: int) -> ValidatedClaim:
+
+    return ValidatedClaim(
+        claim=Claim(metric=Metric.killed, value=value, subject="people", source=source, quote="q"),
+        spans=[Span(start=start, end=start + 5, method="anchored")],
+        status=ClaimStatus.verified,
+        provenance=Provenance(
+            model="m", strategy="s", prompt_name="p", prompt_version="1", schema_version="1"
+        ),
+        source_norm=source,
+    )
+
+
+def test_a_repeat_credited_to_the_same_body_by_its_kind_alone_is_one_claim() -> None:
+    from pipeline.grounding import merge_repeats
+
+    merged = merge_repeats([_validated(6, "Norvian police", 0), _validated(6, "The police", 50)])
+    assert [(m.source_norm, len(m.spans)) for m in merged] == [("Norvian police", 2)]
+
+
+def test_two_named_bodies_one_naming_the_other_stay_two() -> None:
+    from pipeline.grounding import merge_repeats
+
+    claims = [_validated(9, "South Korea", 0), _validated(9, "South Korea NIS", 50)]
+    assert len(merge_repeats(claims)) == 2
+
+
+def test_an_auxiliary_cut_off_by_a_quote_is_no_speaker() -> None:
+    from pipeline.extract.attribution import attribute, plausible_speaker
+
+    text = 'The agency "has estimated that 4,000 shells were sent.'
+    assert attribute(text, 31, 36, plausible_speaker) is None
+
+
+def test_a_speaker_after_a_glued_sentence_end_starts_at_the_capital() -> None:
+    from pipeline.extract.attribution import attribute, plausible_speaker
+
+    text = "It was named in full.UN envoy Lise Varga said 200 were sent."
+    start = text.index("200")
+    assert attribute(text, start, start + 3, plausible_speaker) == "UN envoy Lise Varga"

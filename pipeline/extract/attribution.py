@@ -26,7 +26,9 @@ _ACCORDING = re.compile(r"\b[Aa]ccording to\s+([^,.;:()]{2,80})")
 _APPOSITIVE_NAME = re.compile(r",\s+((?:[A-Z][\w'’-]+\s+){1,2}[A-Z][\w'’-]+)(?=\s*(?:[.;]|,\s|$))")
 # Where the speaker's noun phrase stops when read backwards from the verb.
 _BOUNDARY = re.compile(
-    rf"[,;:\"“”]|(?<=[a-z0-9])\.(?=\s)|\b(?:that|since|while|after|when|as|because|but|which|who|where|if|{_VERBS})\b"
+    # "official name.US President": a sentence glued to the next ends the phrase too.
+    r"[,;:\"“”]|(?<=[a-z0-9])\.(?=\s)|(?<=[a-z])\.(?=[A-Z])|"
+    rf"\b(?:that|since|while|after|when|as|because|but|which|who|where|if|{_VERBS})\b"
 )
 _AUXILIARY = re.compile(r"(?:\s+(?:has|have|had|also|previously|now|has also|had earlier))+$")
 MAX_WORDS = 9
@@ -109,6 +111,15 @@ _NOT_A_SPEAKER = frozenset(
         "one",
         "two",
         "several",
+        # An auxiliary left when a quote cuts the phrase: 'the service "has estimated'.
+        "has",
+        "have",
+        "had",
+        "was",
+        "were",
+        "is",
+        "are",
+        "also",
     ]
 )
 _SPEAKER_CHARS = re.compile(r"^[A-Za-z][\w .'’&-]*$")

@@ -503,7 +503,13 @@ class AnchoredStrategy:
     # were set free"), a daily tally shares its metric across dates, every part of a breakdown
     # is what befell the whole, a thing's own noun beats the verb ("sent 60 howitzers"),
     # places taken are territory, speakers, gatherings, thresholds and yearly rates are not
-    # sent, each place then its number shares the list's metric ("Mercy Centre 38")
+    # sent, each place then its number shares the list's metric ("Mercy Centre 38"); 14: ages
+    # after a name from 1, dates in brackets after a weekday and a span's second day, unit
+    # conversions in brackets, tallies, votes, phone numbers and the story's main shocks are
+    # not sent, ground taken and bodies identified are `other`, "a 99-strong team" is
+    # deployed, a purpose clause ends a number's clause, rises link a toll, a cue after "not"
+    # names nothing, sentences inside a quotation are split (`sentences.py`), a glued story
+    # is read only if its headline is about the topic (`article.py`)
     version = "14"
 
     def __init__(

@@ -22,7 +22,7 @@ from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.grounding import merge_repeats
 from pipeline.text import numbers, sentences
 from pipeline.text.article import _CONTINUES as OPENS_AS_CONTINUATION
-from pipeline.text.article import Article
+from pipeline.text.article import STORY_GAP, Article
 from pipeline.text.sentences import Sentence, paragraph_sentences, split_sentences
 from pipeline.topic import Topic
 from pipeline.validate import validate_claim
@@ -182,8 +182,8 @@ def _between_by_looking(
     article: Article, index: int, on_topic: Callable[[str], bool]
 ) -> str | None:
     texts = [p.text for p in article.paragraphs]
-    after = texts[index + 1 : index + 3]
-    before = texts[max(0, index - 2) : index]
+    after = texts[index + 1 : index + 1 + STORY_GAP]
+    before = texts[max(0, index - STORY_GAP) : index]
     if any(map(on_topic, after)) and (index == 0 or any(map(on_topic, before))):
         return "paragraph sits between ones about the topic"
     return None

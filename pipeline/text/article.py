@@ -110,7 +110,7 @@ _CONTINUES = re.compile(
 )
 # How far (in paragraphs) a paragraph with no topic word may sit from ones about the topic, on
 # both sides, and still be read as part of their story.
-STORY_GAP = 2
+STORY_GAP = 4
 # A paragraph is a non-empty line, as `split_sentences` numbers them (`Sentence.paragraph`).
 _PARAGRAPH = re.compile(r"[^\n]+")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.cues import HEDGE
+from pipeline.extract.things import TAKING_VERBS
 from pipeline.text.numbers import NumberMention
 from pipeline.text.sentences import Sentence
 
@@ -30,12 +31,7 @@ _PLACES = re.compile(
     re.IGNORECASE,
 )
 # Places taken or retaken are territory, a count of the war ("recaptured 12 villages").
-_TAKEN_BEFORE = re.compile(
-    r"\b(?:re)?(?:captured|capturing|captures|seized|seizing|took|taken|taking|liberated|"
-    r"occupied|retook|control\s+of|controls|controlled)\s+(?:(?:about|around|some|nearly|almost|over|more\s+than|at\s+least|"
-    r"another)\s+)?$",
-    re.IGNORECASE,
-)
+_TAKEN_BEFORE = re.compile(rf"\b{TAKING_VERBS}\s+(?:(?:{HEDGE}|another)\s+)?$", re.IGNORECASE)
 
 # What a number after these words is: a population ("a city of about 1.3 million people"), an
 # age ("gave his age as 21", "the youngest was 19", "as young as 14"), or a designation ("Article

@@ -169,11 +169,11 @@ _TERRITORY = re.compile(
 )
 # A verb of taking ground, anywhere before in the clause: "took control of 1,150 square
 # kilometres and 82 settlements".
-_TAKING = re.compile(
-    r"\b(?:re)?(?:captured?|capturing|seized?|seizing|took|taken|taking|liberated?|liberating|"
-    r"occupied|occupying|retook|control\s+of|controls|controlled|controlling)\b[^.;:]{0,160}$",
-    re.IGNORECASE,
+TAKING_VERBS = (
+    r"(?:re)?(?:captured?|captures|capturing|seized?|seizing|took|taken|taking|liberated?|"
+    r"liberating|occupied|occupying|retook|control\s+of|controls|controlled|controlling)"
 )
+_TAKING = re.compile(rf"\b{TAKING_VERBS}\b[^.;:]{{0,160}}$", re.IGNORECASE)
 
 
 # Bodies identified, autopsied or handed to families are the work after a disaster, not its

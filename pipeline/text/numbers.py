@@ -260,7 +260,7 @@ _ONE_PERSON_RE = re.compile(
     r"death|fatality|casualty|body|"
     # "downing 19 drones and destroying one missile": one thing is counted too.
     r"missile|drone|rocket|tank|helicopter|aircraft|plane|jet|ship|boat|vessel|building|house|"
-    r"home|bridge|vehicle)\b",
+    r"home|bridge|vehicle|system|launcher|howitzer|gun)\b",
     re.IGNORECASE,
 )
 # "two in Lahore and one in Quetta": a bare "one" that ends a list of counts by place is one

@@ -342,7 +342,7 @@ def test_things_along_with_a_loss_are_other(text: str) -> None:
 
 
 def test_a_toll_that_has_risen_over_a_figure_is_killed() -> None:
-    found = offered("disaster", "The death toll has risen over 3,100 in the province of Tavel.")
+    found = offered("disaster", "The toll in Tavel province has now risen over 3,100.")
     assert found["3,100"] == (("killed", *_ONLY_OTHER), "killed")
 
 

@@ -317,7 +317,7 @@ _LINKED = re.compile(
     r"above|from|is|was|are|were|be|stands|stood|numbering|near|nears|neared|approach|"
     r"approaches|approached|include|includes|included|"
     r"totalled|totaled|totals|totalling|totaling|of|"
-    # A toll that rose past a figure: "the death toll has risen over 50,000".
+    # A toll that rose past a figure: "the toll has now risen over 7,200".
     r"risen|rose|rises|rising|climbed|climbs|jumped|soared|grown|grew|increased)"
     # A figure may stand in quotes: "put the number of casualties at 'around 70'".
     rf"(?:\s+[\"“‘']?(?:{HEDGE}|the))*\s*[\"“‘']?$",
@@ -506,7 +506,7 @@ class AnchoredStrategy:
     # sent, each place then its number shares the list's metric ("Mercy Centre 38"); 14: ages
     # after a name from 1, dates in brackets after a weekday and a span's second day, unit
     # conversions in brackets, tallies, votes, phone numbers and the story's main shocks are
-    # not sent, ground taken and bodies identified are `other`, "a 99-strong team" is
+    # not sent, ground taken and bodies identified are `other`, "a 140-strong team" is
     # deployed, a purpose clause ends a number's clause, rises link a toll, a cue after "not"
     # names nothing, sentences inside a quotation are split (`sentences.py`), a glued story
     # is read only if its headline is about the topic (`article.py`)

@@ -133,7 +133,7 @@ _FILLER = frozenset(
         "well",
         "close",
         "total",
-        # "pulled to safety a family of five": the family is who the verb befell.
+        # "brought out a family of four": the family is who the verb befell.
         "family",
     ]
 )
@@ -162,7 +162,7 @@ _CLAUSE_END = re.compile(r"[,;:(\[]")
 _CLAUSE_END_AFTER = re.compile(
     r"[,;:(\[]|(?<!listed)(?<!reported)(?<!confirmed)(?<!registered)(?<!counted)\s(?:as|"
     r"while|after|before|when|because|but|although|though|whereas|amid|"
-    # What a group is sent to do is not what it counts: "2,500 soldiers arrived to help
+    # What a group is sent to do is not what it counts: "1,300 soldiers arrived to help
     # recover bodies".
     r"(?:in\s+order\s+)?to\s+(?:help|locate|find|search|recover|reinforce|assist|clear|support|"
     r"bolster|aid|retrieve|look)|"

@@ -69,7 +69,7 @@ _NOT_A_COUNT_AFTER = re.compile(
     r"(?:said|says|told|added|recalled|explained)\b(?!\s+to\b)"
     rf"|(?:\s+{_NOT_A_PREPOSITION}[A-Za-z][\w'’-]*)?\s+(?:rallies|demonstrations|marches|"
     r"meetings|gatherings|sit-ins)\b"
-    # A vote's tally: "passed with 204 votes in favour and 115 against".
+    # A vote's tally: "approved by 188 votes to 97 against".
     r"|(?:\s+[A-Za-z][\w'’-]*)?\s+votes?\b|\s+against\b"
     r"|-\d|\s+inhabitants\b",
     re.IGNORECASE,

@@ -22,7 +22,7 @@ from pipeline.text.sentences import Sentence
 # decades back; a story's own event is named by this year or the last.
 PAST_YEARS = 8
 # A year right after the figure: "killed nearly 7,300 in 2004", "1,200 people in 1988", "left
-# 300 dead in October 1973", "the 8,800 killed in a magnitude 7.8 quake in Nepal in 2015".
+# 410 dead in March 1968", "the 6,100 killed in a strong quake off Chile in 2009".
 _YEAR_AFTER = re.compile(
     r"^(?:\s+(?:[A-Za-z][\w'’-]*|\d+\.\d+)){0,8}\s+in\s+"
     r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+)?$"

@@ -258,7 +258,7 @@ _ONE_PERSON_RE = re.compile(
     r"soldier|officer|policeman|police\s+officer|firefighter|rescuer|civilian|resident|worker|"
     r"protester|demonstrator|student|pilot|victim|tourist|journalist|passenger|migrant|"
     r"death|fatality|casualty|body|"
-    # "downing 19 drones and destroying one missile": one thing is counted too.
+    # "downed 23 drones and hit one launcher": one thing is counted too.
     r"missile|drone|rocket|tank|helicopter|aircraft|plane|jet|ship|boat|vessel|building|house|"
     r"home|bridge|vehicle|system|launcher|howitzer|gun)\b",
     re.IGNORECASE,
@@ -276,7 +276,7 @@ _FRACTION_AFTER_RE = re.compile(
     re.IGNORECASE,
 )
 _MONTH_BEFORE_RE = re.compile(rf"\b{_MONTH}\.?\s+$")
-# The second day of a span whose month is written once: "between August 25 and 31".
+# The second day of a span whose month is written once: "between May 3 and 9".
 _MONTH_DAY_BEFORE_RE = re.compile(
     rf"\b{_MONTH}\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?\s*(?:and|to|through|until|-|–)\s*$"
 )

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from pipeline.backends.fake import FakeBackend, echo_responder
 from pipeline.extract import create_strategy
-from pipeline.grounding import claim_checker, ground, topic_cues
+from pipeline.grounding import claim_checker, ground
 from pipeline.ingest import document_from_text
-from pipeline.topic import load_topic
+from pipeline.topic import load_topic, topic_cues
 from schemas.claims import SCHEMA_VERSION
 from schemas.records import Provenance
 

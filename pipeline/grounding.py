@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 
 from pipeline.extract.base import ClaimChecker, Extracted
 from pipeline.extract.cues import MetricCues
 from pipeline.text.article import TopicTest
-from pipeline.topic import NormalizeSource, Topic
+from pipeline.topic import NormalizeSource, Topic, topic_cues
 from pipeline.validate import error_for_model, passed, validate_claim
 from schemas.claims import Claim
 from schemas.records import ClaimStatus, Provenance, Span, ValidatedClaim
-
-
-@cache
-def topic_cues(topic: Topic) -> MetricCues:
-    """The topic's metric words, compiled once per topic file (a Topic hashes by its digest)."""
-    return MetricCues.from_config(topic.metric_cues, topic.noun_metrics)
 
 
 def claim_checker(topic: Topic) -> ClaimChecker:

@@ -20,7 +20,7 @@ from pipeline.backends.base import Backend
 from pipeline.backends.cached import CachedBackend
 from pipeline.backends.call_log import CallLog, ModelCall
 from pipeline.extract import Strategy, create_strategy
-from pipeline.grounding import claim_checker, ground, topic_cues
+from pipeline.grounding import claim_checker, ground
 from pipeline.ingest import DEFAULT_MAX_BYTES, InputItem, InputStatus, iter_inputs
 from pipeline.language import non_english_note
 from pipeline.metadata import DocumentMeta
@@ -40,7 +40,7 @@ from pipeline.store.writer import (
     stored_counts,
 )
 from pipeline.text.article import read_article
-from pipeline.topic import DEFAULT_TOPIC, NormalizeSource, Topic, load_topic
+from pipeline.topic import DEFAULT_TOPIC, NormalizeSource, Topic, load_topic, topic_cues
 from schemas.claims import SCHEMA_VERSION
 from schemas.records import ClaimStatus, Document, Provenance, ValidatedClaim
 

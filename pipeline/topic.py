@@ -197,7 +197,14 @@ class OnTopic:
 
 
 @cache
-def _on_topic(topic: Topic) -> OnTopic:
+def topic_cues(topic: Topic) -> MetricCues:
+    """The topic's metric words, compiled once per topic file (a Topic hashes by its digest):
+    the strategy, the checks and the on-topic test all read the same table."""
     from pipeline.extract.cues import MetricCues  # pipeline.extract's strategies read topics
 
-    return OnTopic(topic, MetricCues.from_config(topic.metric_cues, topic.noun_metrics))
+    return MetricCues.from_config(topic.metric_cues, topic.noun_metrics)
+
+
+@cache
+def _on_topic(topic: Topic) -> OnTopic:
+    return OnTopic(topic, topic_cues(topic))

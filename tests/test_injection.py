@@ -24,10 +24,10 @@ from pipeline.backends.fake import FakeBackend
 from pipeline.extract.anchored import AnchoredStrategy
 from pipeline.extract.cues import MetricCues
 from pipeline.extract.whole import WholeStrategy, as_data
-from pipeline.grounding import claim_checker, ground, merge_repeats, topic_cues
+from pipeline.grounding import claim_checker, ground, merge_repeats
 from pipeline.prompts import load_prompt
 from pipeline.store.db import open_db
-from pipeline.topic import Topic
+from pipeline.topic import Topic, topic_cues
 from pipeline.validate import (
     ADDRESSED_MARKERS,
     addressed_to_reader,

@@ -52,7 +52,7 @@ from pipeline.prompts import Example, PromptError, PromptTemplate, load_prompt
 from pipeline.text.article import Article, read_article
 from pipeline.text.numbers import MentionKind, NumberMention
 from pipeline.text.sentences import Sentence
-from pipeline.topic import Topic
+from pipeline.topic import Topic, topic_cues
 from schemas.claims import SCHEMA_VERSION, Claim, LabelMetric, Metric, Qualifier
 from schemas.records import Span
 
@@ -528,7 +528,7 @@ class AnchoredStrategy:
         self.cue_mode = cue_mode
         if cue_mode != "filter":
             self.version = f"{self.version}-{cue_mode}"
-        self.cues = MetricCues.from_config(topic.metric_cues, topic.noun_metrics)
+        self.cues = topic_cues(topic)
         self.known = known_sources(topic.aliases())
         self.vocabulary = tuple(topic.label_metrics)
         self.system_vars = {

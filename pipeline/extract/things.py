@@ -149,12 +149,17 @@ def by_its_noun(
     return [m for m in metrics if m not in nounish or m in by_noun]
 
 
+def _noun_words(sentence: Sentence, mention: NumberMention) -> list[str]:
+    """The words of the noun a number counts: they end where a relative clause or an "of"
+    begins ("62 fishermen whose boats")."""
+    words = re.findall(r"[A-Za-z]+", subject_after(sentence, mention))
+    return list(takewhile(lambda w: w.lower() not in _NOUN_END, words))
+
+
 def counts_things(sentence: Sentence, mention: NumberMention) -> bool:
     """Whether the noun a number counts is a thing, not people: the last word of the words
     after it ("16,730 armoured fighting vehicles")."""
-    words = re.findall(r"[A-Za-z]+", subject_after(sentence, mention))
-    # The noun ends where a relative clause or an "of" begins: "62 fishermen whose boats".
-    head = list(takewhile(lambda w: w.lower() not in _NOUN_END, words))
+    head = _noun_words(sentence, mention)
     # "815 systems destroyed", "180 square miles altogether", "57 square miles last week".
     while len(head) > 1 and (
         head[-1].lower().endswith(("ed", "ly")) or head[-1].lower() in _AFTER_NOUN
@@ -209,12 +214,16 @@ _STRONG = re.compile(
 )
 
 
+def sizes_a_group(sentence: Sentence, mention: NumberMention) -> bool:
+    """Whether a number is the size of a group sent or present ("a 140-strong team")."""
+    return _STRONG.match(sentence.text, mention.end - sentence.start) is not None
+
+
 def counts_ground_taken(sentence: Sentence, mention: NumberMention) -> bool:
     """Whether a number counts ground taken, places or area ("seized 12 villages", "in
     control of 1,200 square kilometres and 90 settlements"): a count of the war for `other`,
     never people sent or lost, whoever the sentence says took it."""
-    words = re.findall(r"[A-Za-z]+", subject_after(sentence, mention))
-    head = list(takewhile(lambda w: w.lower() not in _NOUN_END, words))
+    head = _noun_words(sentence, mention)
     return (
         bool(head)
         and any(_TERRITORY.fullmatch(w) for w in head[:3])
@@ -247,8 +256,3 @@ _AFTER_NOUN = frozenset(
 
 
 _NOUN_END = frozenset(["whose", "who", "whom", "which", "that", "of"])
-
-
-def sizes_a_group(sentence: Sentence, mention: NumberMention) -> bool:
-    """Whether a number is the size of a group sent or present ("a 140-strong team")."""
-    return _STRONG.match(sentence.text, mention.end - sentence.start) is not None

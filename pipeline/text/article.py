@@ -295,11 +295,10 @@ class Article:
         own story has begun: its dateline (the first) and a paragraph of its body. Bylines and
         captions before the first dateline look like headlines too."""
         starts: list[int] = []
-        datelines = [k for k, p in enumerate(self.paragraphs) if _NEW_STORY.match(p.text)]
+        datelines = {k for k, p in enumerate(self.paragraphs) if _NEW_STORY.match(p.text)}
         if not datelines:
             return starts
-        first = datelines[0]
-        for k in range(first + 2, len(self.paragraphs)):
+        for k in range(min(datelines) + 2, len(self.paragraphs)):
             following = self.paragraphs[k + 1].text if k + 1 < len(self.paragraphs) else ""
             headline = _HEADLINE.fullmatch(self.paragraphs[k].text) and _NEW_STORY.match(following)
             dateline = k in datelines and not (starts and starts[-1] == k - 1)
@@ -311,9 +310,11 @@ class Article:
         """Whether paragraph `index` belongs to a story glued onto the page whose headline, or
         else opening paragraphs, are not about the topic: a match report's "missing three injured
         defenders" is no flood's count, though it says "missing" and "injured"."""
-        start = next((k for k in reversed(self._glued_starts) if k <= index), None)
-        if start is None:
+        starts = self._glued_starts
+        at = bisect_right(starts, index)
+        if not at:
             return False
+        start = starts[at - 1]
         if _HEADLINE.fullmatch(self.paragraphs[start].text):
             # A headline says what its story is about; its body may use the topic's words for
             # other things.

@@ -11,8 +11,8 @@ Choices worth knowing (each keeps false claims out at the cost of a rare miss):
 * A number whose value is not whole ("2.5", "3.5%", "two and a half") is consumed but not
   reported: claims are integers, and reporting "2" and "5" from "2.5" would be wrong.
 * A bare "one" is not reported as a count unless hedged ("at least one") or followed by a word
-  for a person ("one soldier was killed"), because it is mostly a pronoun or determiner ("one of
-  the", "no one"). It still counts inside compounds ("twenty-one",
+  for a person or a thing ("one soldier was killed", "one tank"), because it is mostly a
+  pronoun or determiner ("one of the", "no one"). It still counts inside compounds ("twenty-one",
   "one hundred"), ranges ("one to two") and non-count kinds ("a one-year deal"), and
   `values_in` includes 1 whenever the word appears, so a claim of 1 can still be verified.
 * A lone "a"/"an" is never a number; only "a dozen", "a hundred", "a thousand", "a million"...
@@ -244,15 +244,19 @@ _AGE_AFTER_RE = re.compile(r"[\s-]+(?:year|month|week|day)s?[\s-]+olds?\b", re.I
 # News style gives a person's age between commas after the name: "Kim Jong Un, 41, said".
 _APPOSITION_BEFORE_RE = re.compile(r"\b[A-Z][\w'’.-]*,\s$")
 _APPOSITION_AFTER_RE = re.compile(r",\s|\.(?:\s|$)")
+# Where a sentence opens: the name before an age must not stand there ("Since then, 12, ...").
+_SENTENCE_OPENS_BEFORE_RE = re.compile(r"(?:^|[.!?:;\"“(]\s*)$")
+# A spelled number glued to a word's prefix: "sub-zero".
+_WORD_PREFIX_BEFORE_RE = re.compile(r"[A-Za-z]-$")
 _AGE_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:aged|ages|age(?:\s+of)?)\s+$", re.IGNORECASE)
 _DURATION_AFTER_RE = re.compile(
     r"[\s-]+(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|"
     r"decades?|century|centuries|millenni(?:um|a))\b",
     re.IGNORECASE,
 )
-# "One person drowned", "one soldier was killed": a bare "one" right before a word for a person
-# counts that person; "one of the", "one day", "no one" do not.
-_ONE_PERSON_RE = re.compile(
+# "One person drowned", "one soldier was killed", "hit one launcher": a bare "one" right before
+# a word for a person or a thing counts it; "one of the", "one day", "no one" do not.
+_ONE_COUNTED_RE = re.compile(
     # Up to two describing words between: "one elderly man", "one injured passenger".
     r"\s+(?:(?!of\b|the\b|a\b|an\b)[A-Za-z][\w'’-]*\s+){0,2}?(?:person|man|woman|child|boy|girl|baby|"
     r"soldier|officer|policeman|police\s+officer|firefighter|rescuer|civilian|resident|worker|"
@@ -746,10 +750,8 @@ def _is_apposed_age(text: str, g: _Group, start: int, end: int) -> bool:
         return True
     # A child's age, or an age that ends the sentence, only after a name that does not open
     # the sentence: "Since then, 12, including two, died" is a count.
-    return (
-        re.search(r"(?:^|[.!?:;\"“(]\s*)$", text[max(0, before.start() - 3) : before.start()])
-        is None
-    )
+    opens = _SENTENCE_OPENS_BEFORE_RE.search(text[max(0, before.start() - 3) : before.start()])
+    return opens is None
 
 
 def _money_after(text: str, g: _Group, end: int) -> re.Match[str] | None:
@@ -775,7 +777,7 @@ def _classify(text: str, g: _Group) -> NumberMention | None:
 
     lead = g.between_start if g.between_start is not None else start
     hedge = _leading_hedge(text, lead)
-    if g.low.digits is None and re.search(r"[A-Za-z]-$", text[max(0, start - 2) : start]):
+    if g.low.digits is None and _WORD_PREFIX_BEFORE_RE.search(text, max(0, start - 2), start):
         return None  # "sub-zero", "non-one": a word's prefix, not a count
     if kind is None:
         if g.low.digits is not None and re.match(r"0[0-9]", g.low.digits):
@@ -816,7 +818,7 @@ def _classify(text: str, g: _Group) -> NumberMention | None:
             g.high is None
             and g.low.bare_one
             and qualifier == EXACT
-            and not _ONE_PERSON_RE.match(text, end)
+            and not _ONE_COUNTED_RE.match(text, end)
             and not (
                 _ELIDED_ONE_AFTER_RE.match(text, end)
                 and _ELIDED_ONE_BEFORE_RE.search(text, max(0, start - 120), start)
